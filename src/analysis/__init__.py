@@ -1,0 +1,1 @@
+"""Repeat-sales customer analytics: ingest, quality, dedup, lifecycle and campaign stages."""

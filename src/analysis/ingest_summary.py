@@ -1,0 +1,82 @@
+"""Figures for the ingest report: row accounting, coverage, monthly sales, returns, quarantine with masked examples."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import labels, privacy
+
+
+def accounting(acc: pd.DataFrame) -> pd.DataFrame:
+    """Rows read / loaded / quarantined per file, with a total line; `balanced` checks read = loaded + quarantined."""
+    cols = ["rows_read", "rows_loaded", "rows_quarantined", "values_blanked"]
+    out = acc[["source_name", "system", "table", "file", *cols]].copy()
+    out["file"] = out["file"].map(lambda p: p.rsplit("/", 1)[-1])
+    total = pd.DataFrame([{"source_name": "Σ", "system": "", "table": "", "file": "", **out[cols].sum().to_dict()}])
+    out = pd.concat([out, total], ignore_index=True)
+    out["balanced"] = out["rows_read"] == out["rows_loaded"] + out["rows_quarantined"]
+    return out
+
+
+def coverage(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """First and last date and row count per dated table and source."""
+    dated = {"receipts": "datetime", "customers": "registration_date", "campaign_contacts": "sent_at"}
+    rows = []
+    for table, col in dated.items():
+        frame = tables.get(table)
+        if frame is None or frame.empty:
+            continue
+        g = frame.groupby("source", observed=True)[col]
+        part = pd.DataFrame({"rows": frame.groupby("source", observed=True).size(), "first": g.min(), "last": g.max()})
+        rows.append(part.reset_index().assign(table=table))
+    if not rows:
+        return pd.DataFrame(columns=["table", "source", "rows", "first", "last"])
+    return pd.concat(rows, ignore_index=True)[["table", "source", "rows", "first", "last"]]
+
+
+def monthly(receipts: pd.DataFrame) -> pd.DataFrame:
+    """Receipts (sales only) and net revenue per month and source."""
+    month = receipts["datetime"].dt.to_period("M").dt.to_timestamp()
+    g = receipts.assign(month=month, sale=~receipts["is_return"]).groupby(["month", "source"], observed=True)
+    return pd.DataFrame({"receipts": g["sale"].sum(), "revenue": g["amount"].sum()}).reset_index()
+
+
+def returns(receipts: pd.DataFrame) -> pd.DataFrame:
+    """Share of receipts that are returns and share of sales revenue returned, per source."""
+    g = receipts.groupby("source", observed=True)
+    sales = receipts["amount"].where(~receipts["is_return"], 0).groupby(receipts["source"], observed=True).sum()
+    back = (-receipts["amount"].where(receipts["is_return"], 0)).groupby(receipts["source"], observed=True).sum()
+    return pd.DataFrame({
+        "receipts": g.size(), "returns": g["is_return"].sum(),
+        "return_share": g["is_return"].mean(), "revenue_returned_share": back / sales,
+    }).reset_index()
+
+
+def anonymous_and_orphans(receipts: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """Per source: receipts without a customer id, and receipts whose customer id is not in that system's customers."""
+    known = pd.MultiIndex.from_frame(customers[["source", "source_id"]].astype(object))
+    ref = pd.MultiIndex.from_arrays([receipts["source"].astype(object), receipts["source_customer_id"].astype(object)])
+    anonymous = receipts["source_customer_id"].isna()
+    orphan = ~anonymous & ~ref.isin(known)
+    g = receipts.assign(anonymous=anonymous, orphan=orphan).groupby("source", observed=True)
+    return pd.DataFrame({"receipts": g.size(), "anonymous": g["anonymous"].sum(), "orphans": g["orphan"].sum()}).reset_index()
+
+
+def unmapped_stores(receipts: pd.DataFrame) -> pd.DataFrame:
+    """Store names or codes that the store directory does not know, with their receipt counts."""
+    miss = receipts[receipts["store_key"].isna() & receipts["store"].notna()]
+    return miss.groupby(["source", "store"], observed=True).size().rename("receipts").reset_index()
+
+
+def quarantine(q: pd.DataFrame, examples: int, language: str) -> pd.DataFrame:
+    """Quarantined rows by source and reason with a few masked examples (file row and values)."""
+    if q.empty:
+        return pd.DataFrame(columns=["source_name", "reason", "field", "count", "examples"])
+    g = q.groupby(["source_name", "reason", "field"], dropna=False, sort=False)
+    out = g.size().rename("count").reset_index()
+    samples = g.head(examples)
+    text = "row " + samples["row"].astype(str) + ": " + samples["record"].map(privacy.mask_record)
+    out["examples"] = text.groupby([samples["source_name"], samples["reason"], samples["field"]], dropna=False, sort=False).agg(
+        " | ".join
+    ).to_numpy()
+    out["reason"] = out["reason"].map(lambda r: labels.t(r, language))
+    return out.sort_values("count", ascending=False, ignore_index=True)
