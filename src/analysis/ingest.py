@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import params as params_mod
+from analysis import keys, params as params_mod
 from analysis import receipts as receipts_mod
 from analysis.readers import TEXT, IngestError, RawFile, read_file
 from analysis.schema import ENUMS, TABLES, Field
@@ -76,8 +76,7 @@ def ingest(params: Mapping[str, Any], root: Path | None = None) -> IngestResult:
     rejected = [r for p in loaded["receipt_lines"] for r in p.rejected_docs]
     lines, line_quarantine = receipts_mod.check_documents(tables["receipt_lines"], rejected)
     quarantine.append(line_quarantine)
-    from_lines = receipts_mod.receipts_from_lines(lines)
-    tables["receipt_lines"] = receipts_mod.propagate_returns(lines, from_lines)
+    from_lines, tables["receipt_lines"] = receipts_mod.receipts_from_lines(lines)
     parts = [f for f in (tables["receipts"], from_lines) if len(f)]
     tables["receipts"] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [tables["receipts"]])[0]
     store_aliases = pd.concat(aliases, ignore_index=True) if aliases else pd.DataFrame(columns=["source", "alias", "store_key"])
@@ -98,8 +97,8 @@ def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 def _account(accounting: pd.DataFrame, quarantine: pd.DataFrame) -> pd.DataFrame:
     """Quarantine counts per file (document checks run after loading) and loaded = read − quarantined."""
     counts = quarantine.groupby(["source_name", "file"]).size()
-    keys = pd.MultiIndex.from_frame(accounting[["source_name", "file"]])
-    accounting["rows_quarantined"] = counts.reindex(keys).fillna(0).astype(int).to_numpy()
+    files = pd.MultiIndex.from_frame(accounting[["source_name", "file"]])
+    accounting["rows_quarantined"] = counts.reindex(files).fillna(0).astype(int).to_numpy()
     accounting["rows_loaded"] = accounting["rows_read"] - accounting["rows_quarantined"]
     return accounting
 
@@ -231,17 +230,17 @@ def _mark_duplicates(
     frame: pd.DataFrame, reason: pd.Series, bad_field: pd.Series, table: str, seen: pd.DataFrame
 ) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
     """Rows repeating a key already loaded (earlier in this file or in an earlier file of the source)."""
-    keys = _UNIQUE_KEYS.get(table)
-    if not keys:
+    key_cols = _UNIQUE_KEYS.get(table)
+    if not key_cols:
         return reason, bad_field, seen
     ok = reason.isna()
-    current = frame.loc[ok, keys]
+    current = frame.loc[ok, key_cols]
     dup = current.duplicated(keep="first")
     if len(seen):
-        dup |= pd.MultiIndex.from_frame(current).isin(pd.MultiIndex.from_frame(seen))
+        dup |= keys.isin([current[c] for c in key_cols], [seen[c] for c in key_cols])
     reason, bad_field = reason.copy(), bad_field.copy()
     reason[dup[dup].index] = "duplicate_id"
-    bad_field[dup[dup].index] = keys[0]
+    bad_field[dup[dup].index] = key_cols[0]
     return reason, bad_field, pd.concat([seen, current[~dup]], ignore_index=True)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import labels, privacy
+from analysis import keys, labels, privacy
 
 
 def accounting(acc: pd.DataFrame) -> pd.DataFrame:
@@ -53,10 +53,9 @@ def returns(receipts: pd.DataFrame) -> pd.DataFrame:
 
 def anonymous_and_orphans(receipts: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     """Per source: receipts without a customer id, and receipts whose customer id is not in that system's customers."""
-    known = pd.MultiIndex.from_frame(customers[["source", "source_id"]].astype(object))
-    ref = pd.MultiIndex.from_arrays([receipts["source"].astype(object), receipts["source_customer_id"].astype(object)])
     anonymous = receipts["source_customer_id"].isna()
-    orphan = ~anonymous & ~ref.isin(known)
+    known = keys.isin([receipts["source"], receipts["source_customer_id"]], [customers["source"], customers["source_id"]])
+    orphan = ~anonymous & ~known
     g = receipts.assign(anonymous=anonymous, orphan=orphan).groupby("source", observed=True)
     return pd.DataFrame({"receipts": g.size(), "anonymous": g["anonymous"].sum(), "orphans": g["orphan"].sum()}).reset_index()
 

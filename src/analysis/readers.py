@@ -120,8 +120,11 @@ def _read_csv(path: Path, source_name: str, source: dict, needed: list[str]) -> 
             ) from None
         raise IngestError(f"source '{source_name}': file {path} is not a readable CSV: {text.splitlines()[0]}") from None
     frame = table.to_pandas(types_mapper={pa.string(): TEXT, pa.large_string(): TEXT}.get)
-    bad_lines = [n for n, _ in malformed if n is not None]
-    lines = np.setdiff1d(np.arange(2, 2 + len(frame) + len(malformed)), bad_lines)[: len(frame)]
+    lines = np.arange(2, 2 + len(frame) + len(malformed))
+    if malformed:
+        keep = np.ones(len(lines), dtype=bool)
+        keep[[n - 2 for n, _ in malformed if n is not None and 2 <= n < 2 + len(lines)]] = False
+        lines = lines[keep][: len(frame)]
     return RawFile(path, frame, lines, malformed)
 
 

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from analysis import keys
 from analysis.readers import TEXT
 
 _DOC = ["source", "receipt_id"]
@@ -33,18 +34,19 @@ def check_documents(lines: pd.DataFrame, rejected: list[pd.DataFrame]) -> tuple[
     """Quarantine whole documents whose lines disagree, repeat across files, or lost a line to quarantine."""
     if lines.empty:
         return lines, pd.DataFrame()
-    doc = pd.MultiIndex.from_frame(lines[_DOC])
+    codes = keys.codes([lines[c] for c in _DOC])
     reason = pd.Series(pd.NA, index=lines.index, dtype=object)
-    grouped = lines.groupby(_DOC, sort=False, dropna=False)
-    disagree = (grouped["datetime"].transform("nunique") > 1) | (
-        grouped["source_customer_id"].transform(lambda s: s.nunique(dropna=False)) > 1
-    )
+    disagree = np.zeros(len(lines), dtype=bool)
+    for col in ("datetime", "source_customer_id"):
+        pairs = pd.DataFrame({"doc": codes, "value": keys.codes([lines[col]])}).drop_duplicates()
+        disagree |= np.bincount(pairs["doc"].to_numpy(), minlength=codes.max() + 1)[codes] > 1
     reason[disagree] = "inconsistent_document"
-    first_file = grouped["_file"].transform("first")
-    reason[reason.isna() & (lines["_file"] != first_file)] = "duplicate_id"
+    files, _ = pd.factorize(lines["_file"])
+    first_file = pd.Series(files).groupby(codes).transform("first").to_numpy()
+    reason[reason.isna() & (files != first_file)] = "duplicate_id"
     rejected_docs = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=_DOC)
     if len(rejected_docs):
-        incomplete = doc.isin(pd.MultiIndex.from_frame(rejected_docs[_DOC]))
+        incomplete = keys.isin([lines[c] for c in _DOC], [rejected_docs[c] for c in _DOC])
         reason[reason.isna() & incomplete] = "document_incomplete"
     bad = reason.notna()
     quarantined = lines[bad]
@@ -58,35 +60,30 @@ def check_documents(lines: pd.DataFrame, rejected: list[pd.DataFrame]) -> tuple[
     return lines[~bad].reset_index(drop=True), quarantine
 
 
-def receipts_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
-    """One receipt per document: first line's customer, store and time; amounts summed; items = lines.
+def receipts_from_lines(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(receipts, lines): one receipt per document — first line's customer, store and time, amounts summed,
+    items = lines — and the lines with their document's return flag.
 
     A document is a return when its lines say so (pattern or flag), else when its total is negative.
     """
     columns = ["source", "receipt_id", "source_customer_id", "store", "datetime", "amount", "items", "is_return", "return_of"]
     if lines.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    codes, _ = pd.factorize(pd.MultiIndex.from_frame(lines[_DOC]))
-    first = np.unique(codes, return_index=True)[1]
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), lines
+    codes = keys.codes([lines[c] for c in _DOC])
+    first = np.unique(codes, return_index=True)[1]  # codes number documents in order of appearance
     out = lines.iloc[first][["source", "receipt_id", "source_customer_id", "store", "datetime"]].reset_index(drop=True)
     out["amount"] = np.bincount(codes, weights=lines["amount"].fillna(0).to_numpy(), minlength=len(first))
     out["items"] = np.bincount(codes, minlength=len(first)).astype("int64")
     flag = lines["is_return"].iloc[first].reset_index(drop=True)
     out["is_return"] = flag.fillna(pd.Series(out["amount"] < 0)).astype(bool)
     if "return_of" in lines:
-        out["return_of"] = lines.groupby(codes, sort=True)["return_of"].first().reset_index(drop=True).astype(TEXT)
+        out["return_of"] = lines["return_of"].groupby(codes, sort=True).first().reset_index(drop=True).astype(TEXT)
     else:
         out["return_of"] = pd.Series(pd.NA, index=out.index, dtype=TEXT)
     out["return_of"] = out["return_of"].where(out["is_return"])
-    return out[columns]
-
-
-def propagate_returns(lines: pd.DataFrame, receipts: pd.DataFrame) -> pd.DataFrame:
-    """Give every line its document's return flag."""
-    out = lines.copy()
-    flags = receipts.set_index(_DOC)["is_return"]
-    out["is_return"] = flags.reindex(pd.MultiIndex.from_frame(out[_DOC])).to_numpy().astype(bool)
-    return out
+    flagged = lines.copy()
+    flagged["is_return"] = out["is_return"].to_numpy()[codes]
+    return out[columns], flagged
 
 
 def attach_store_keys(frame: pd.DataFrame, aliases: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:
@@ -95,9 +92,7 @@ def attach_store_keys(frame: pd.DataFrame, aliases: pd.DataFrame, stores: pd.Dat
     if "store" not in out:
         out["store_key"] = pd.Series(pd.NA, index=out.index, dtype=TEXT)
         return out
-    by_alias = aliases.drop_duplicates(["source", "alias"]).set_index(["source", "alias"])["store_key"]
-    keys = pd.MultiIndex.from_arrays([out["source"].astype(object), out["store"].astype(object)])
-    found = by_alias.reindex(keys).to_numpy()
+    found = keys.lookup([out["source"], out["store"]], [aliases["source"], aliases["alias"]], aliases["store_key"].astype(object))
     direct = out["store"].where(out["store"].isin(stores["store_key"].astype(object)))
-    out["store_key"] = pd.Series(found, index=out.index, dtype=object).fillna(direct.astype(object)).astype(TEXT)
+    out["store_key"] = found.fillna(direct.astype(object)).astype(TEXT)
     return out

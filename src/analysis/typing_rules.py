@@ -5,11 +5,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.readers import TEXT
 from analysis.schema import EMPTY_MARKERS, FALSE_WORDS, TRUE_WORDS, Field
 
 _SPACES = ["\u00a0", "\u202f", " ", "\t"]
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
 def clean_text(col: pd.Series) -> pd.Series:
@@ -30,27 +33,31 @@ def apply_value_map(col: pd.Series, mapping: Mapping[str, object]) -> pd.Series:
 
 def to_number(col: pd.Series, decimal: str) -> pd.Series:
     """Numbers written with spaces as thousands separators and `decimal` as the decimal sign; bad values are NaN."""
-    s = col.astype(TEXT)
+    text = pa.array(col.astype(TEXT), type=pa.string())
     for space in _SPACES:
-        s = s.str.replace(space, "", regex=False)
+        text = pc.replace_substring(text, space, "")
     if decimal != ".":
-        s = s.str.replace(decimal, ".", regex=False)
-    return pd.to_numeric(s, errors="coerce").astype("float64")
+        text = pc.replace_substring(text, decimal, ".")
+    valid = pc.match_substring_regex(text, _NUMBER)
+    numbers = pc.cast(pc.if_else(valid, text, pa.scalar(None, pa.string())), pa.float64())
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=col.index, dtype="float64")
 
 
 def to_datetime(col: pd.Series, formats: Sequence[str]) -> pd.Series:
-    """Datetimes trying each strptime format in order, then ISO 8601; parsed once per unique value."""
+    """Datetimes trying each strptime format in order, then ISO 8601; parsed once per unique value (Arrow's strptime)."""
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.astype("datetime64[ns]")
     codes, uniques = pd.factorize(col)
-    text = pd.Series(uniques, dtype=object).astype(str)
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    for fmt in [*formats, "ISO8601"]:
-        todo = parsed.isna()
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    values = np.append(parsed.to_numpy(), np.datetime64("NaT"))
+    text = pa.array(pd.Series(uniques, dtype=object).astype(str), type=pa.string())
+    parsed = pa.nulls(len(text), type=pa.timestamp("s"))
+    for fmt in formats:
+        parsed = pc.coalesce(parsed, pc.strptime(text, format=fmt, unit="s", error_is_null=True))
+    result = pd.Series(parsed.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+    todo = result.isna()
+    if todo.any():
+        iso = pd.to_datetime(pd.Series(uniques, dtype=object)[todo].astype(str), format="ISO8601", errors="coerce")
+        result[todo] = iso.dt.tz_localize(None) if iso.dt.tz is not None else iso
+    values = np.append(result.to_numpy(), np.datetime64("NaT"))
     return pd.Series(values[codes], index=col.index, dtype="datetime64[ns]")
 
 
