@@ -35,7 +35,7 @@ def write(path: Path, manifest: dict[str, Any], language: str) -> Path:
     failed = any(s["status"] == "failed" for s in manifest["stages"])
     note = f'<p class="note">{t("index.failed_note")}</p>' if failed else ""
     meta = {
-        "index.run": manifest["run_id"], "index.as_of": manifest["as_of"], "index.started": manifest["started_at"],
+        "index.run_id": manifest["run_id"], "index.as_of": manifest["as_of"], "index.started": manifest["started_at"],
         "index.profile": manifest["profile"] or "params/default.yaml", "index.version": manifest["package_version"],
         "index.commit": manifest["git_commit"][:12] + ("+dirty" if manifest["git_commit"].endswith("+dirty") else ""),
         "index.inputs": str(len(manifest["inputs"])),

@@ -34,10 +34,16 @@ def coverage(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def monthly(receipts: pd.DataFrame) -> pd.DataFrame:
-    """Receipts (sales only) and net revenue per month and source."""
-    month = receipts["datetime"].dt.to_period("M").dt.to_timestamp()
+    """Receipts (sales only) and net revenue per month and source; `complete` is False for a month the data
+    covers only in part (the history starts after its first day or ends before its last)."""
+    month = receipts["datetime"].dt.to_period("M")
     g = receipts.assign(month=month, sale=~receipts["is_return"]).groupby(["month", "source"], observed=True)
-    return pd.DataFrame({"receipts": g["sale"].sum(), "revenue": g["amount"].sum()}).reset_index()
+    out = pd.DataFrame({"receipts": g["sale"].sum(), "revenue": g["amount"].sum()}).reset_index()
+    first, last = receipts["datetime"].min(), receipts["datetime"].max()
+    starts, ends = out["month"].dt.start_time, out["month"].dt.end_time
+    out["complete"] = (starts >= first.normalize()) & (ends.dt.normalize() <= last.normalize())
+    out["month"] = starts
+    return out
 
 
 def returns(receipts: pd.DataFrame) -> pd.DataFrame:

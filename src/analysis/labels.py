@@ -23,6 +23,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "index.report": ("Отчёт", "Report"),
     "index.notebook": ("Ноутбук", "Notebook"),
     "index.run": ("Запуск", "Run"),
+    "index.run_id": ("Идентификатор запуска", "Run id"),
     "index.as_of": ("Дата анализа", "Analysis date"),
     "index.started": ("Начало", "Started"),
     "index.profile": ("Профиль параметров", "Parameter profile"),
@@ -90,8 +91,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Every input row is accounted for: read = loaded + quarantined.",
     ),
     "ingest.monthly_text": (
-        "Выручка за период — {revenue} ₽ по {receipts} чекам; самый сильный месяц — {best}.",
-        "Revenue over the period is {revenue} ₽ from {receipts} receipts; the strongest month is {best}.",
+        "Выручка за период — {revenue} ₽ по {receipts} чекам; самый сильный месяц — {best}. "
+        "Неполных месяцев на краях истории: {partial} (на графике не показаны).",
+        "Revenue over the period is {revenue} ₽ from {receipts} receipts; the strongest month is {best}. "
+        "Partial months at the edges of the history: {partial} (left out of the chart).",
     ),
     "ingest.quarantine_text": (
         "Строки в карантине не участвуют в анализе. Полные значения — в таблице ingest_quarantine папки данных запуска; "
