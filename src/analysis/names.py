@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import pymorphy3
 
+from analysis.quality_codes import QUALITY_EMPTY, QUALITY_FIXED, QUALITY_INVALID, QUALITY_OK
 from analysis.readers import TEXT
 
-# Quality codes (Dadata-style) and issue codes of the quality vocabulary.
-QUALITY_OK, QUALITY_FIXED, QUALITY_EMPTY, QUALITY_INVALID = 0, 1, 2, 10
+# Issue codes of the quality vocabulary.
 ISSUE_LATIN = "name_latin_letters"
 ISSUE_PATRONYMIC_IN_SURNAME = "name_patronymic_in_surname"
 ISSUE_SWAPPED = "name_swapped"
