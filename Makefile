@@ -26,6 +26,7 @@ report: setup demo-data
 	$(PY) -m analysis run --params $(PARAMS)
 
 test: setup demo-data
+	$(PY) -m ruff check src tests benchmarks conftest.py
 	$(PY) -m pytest
 
 lab: setup

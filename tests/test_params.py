@@ -1,7 +1,6 @@
 """Params: merge order, validation messages that name key and file, dates, sources."""
-from pathlib import Path
-
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import yaml

@@ -2,7 +2,8 @@
 import json
 
 import pandas as pd
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analysis import privacy
 

@@ -38,7 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return runner.run(args.params, args.overrides, args.only, args.as_of)
         from analysis import demo_data
 
-        counts = demo_data.generate(paths.resolve(args.out), persons=args.persons, seed=args.seed)
+        try:
+            counts = demo_data.generate(paths.resolve(args.out), persons=args.persons, seed=args.seed)
+        except ValueError as exc:
+            raise RunError(str(exc)) from None
         for name, n in counts.items():
             print(f"{name}: {n}")
         return 0

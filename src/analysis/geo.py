@@ -267,7 +267,7 @@ def _city_rows(texts: pd.Series, threshold: float) -> pd.DataFrame:
     return result_frame(rows, ["city", "region", "quality", "issues", "score"], {"score": "float64"})
 
 
-def normalize_cities(values: pd.Series, threshold: float = 88) -> pd.DataFrame:
+def normalize_cities(values: pd.Series, threshold: float = 80) -> pd.DataFrame:
     """Standardize raw city names against the reference list of Russian cities.
 
     Columns: city (canonical, or the cleaned text when unknown), region (federal subject), quality

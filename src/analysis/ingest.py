@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from analysis import keys, params as params_mod
+from analysis import keys
+from analysis import params as params_mod
 from analysis import receipts as receipts_mod
 from analysis.readers import TEXT, IngestError, RawFile, read_file
 from analysis.schema import ENUMS, TABLES, Field

@@ -63,6 +63,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "ingest.orphans": ("Чеки с неизвестным клиентом", "Receipts with an unknown customer"),
     "ingest.share": ("Доля", "Share"),
     "ingest.returns": ("Возвраты", "Returns"),
+    "quality.records": ("Записей проверено", "Records audited"),
+    "quality.fixed": ("Значений исправлено", "Values fixed"),
+    "quality.invalid": ("Ошибочных значений", "Invalid values"),
+    "quality.scorecard": ("Качество полей по системам", "Field quality per system"),
+    "quality.contactable": ("Доступность по каналам", "Reachability per channel"),
     "ingest.sales": ("Продажи", "Sales"),
 }
 
@@ -80,6 +85,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "reason": ("Причина", "Reason"), "field": ("Поле", "Field"), "count": ("Количество", "Count"),
     "examples": ("Примеры (замаскированы)", "Examples (masked)"), "store": ("Магазин в источнике", "Store in source"),
     "customers": ("Клиентских записей", "Customer records"),
+    "issue": ("Проблема", "Problem"), "records": ("Записей", "Records"), "records_share": ("Доля записей", "Share of records"),
+    "consequence": ("Последствие", "Consequence"), "before": ("Было (замаскировано)", "Before (masked)"),
+    "after": ("Стало (замаскировано)", "After (masked)"), "channel": ("Канал", "Channel"),
+    "contactable_share": ("Доля доступных", "Contactable share"), "precision": ("Точность", "Precision"),
+    "recall": ("Полнота", "Recall"), "tp": ("Найдено верно", "True positives"), "fp": ("Лишние", "False positives"),
+    "fn": ("Пропущено", "Missed"), "injected": ("Внесено ошибок", "Injected errors"),
 }
 
 # Sentences with {placeholders} that notebooks fill with formatted figures.
@@ -101,6 +112,40 @@ TEXTS: dict[str, tuple[str, str]] = {
         "здесь они замаскированы.",
         "Quarantined rows take no part in the analysis. Full values are in the run's ingest_quarantine table; "
         "here they are masked.",
+    ),
+    "quality.scorecard_text": (
+        "Проверено {records} клиентских записей из {sources} систем. Без замечаний — {ok} значений полей, "
+        "исправлено автоматически — {fixed}, пусто — {empty}, ошибочно — {invalid}.",
+        "Audited {records} customer records from {sources} systems. Field values without remarks: {ok}; "
+        "fixed automatically: {fixed}; empty: {empty}; invalid: {invalid}.",
+    ),
+    "quality.issues_text": (
+        "Найдено {issues} проблем у {records} записей. Полные значения — в выгрузке для стюардов данных {export}; "
+        "здесь они замаскированы.",
+        "Found {issues} problems in {records} records. Full values are in the data stewards' export {export}; "
+        "here they are masked.",
+    ),
+    "quality.contact_text": (
+        "Клиент доступен по каналу, когда контакт корректен и есть согласие. По SMS доступны {sms}, "
+        "по Viber — {viber}, по e-mail — {email} записей.",
+        "A customer is reachable on a channel when the contact is valid and consent was given. Reachable by SMS: {sms}, "
+        "by Viber: {viber}, by e-mail: {email} of records.",
+    ),
+    "quality.offline_note": (
+        "Адреса проверяются только по форме: справочника ФИАС офлайн нет. Паспорта проверяются только по формату: "
+        "действительность паспорта офлайн проверить нельзя.",
+        "Addresses are checked for form only: there is no offline FIAS. Passports are checked for format only: "
+        "their validity cannot be checked offline.",
+    ),
+    "quality.accuracy_text": (
+        "Демо-данные содержат журнал внесённых ошибок: аудит нашёл {found} из {injected} (полнота {recall}) "
+        "при точности {precision}.",
+        "The demo data records the errors injected into it: the audit found {found} of {injected} (recall {recall}) "
+        "at a precision of {precision}.",
+    ),
+    "quality.stale_text": (
+        "Не обновлялись и не покупали больше {years} лет: {stale} записей ({share}).",
+        "Neither updated nor used for more than {years} years: {stale} records ({share}).",
     ),
     "ingest.no_quarantine": ("Карантин пуст: все строки загружены.", "The quarantine is empty: every row was loaded."),
     "ingest.stores_ok": ("Все магазины из чеков найдены в справочнике магазинов.", "Every store in the receipts is in the store directory."),
@@ -124,9 +169,64 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# Customer fields as the quality report names them.
+FIELDS: dict[str, tuple[str, str]] = {
+    "field.name": ("ФИО", "Full name"), "field.gender": ("Пол", "Gender"), "field.phone": ("Телефон", "Phone"),
+    "field.email": ("E-mail", "E-mail"), "field.birth_date": ("Дата рождения", "Birth date"),
+    "field.country": ("Страна", "Country"), "field.city": ("Город", "City"), "field.address": ("Адрес", "Address"),
+    "field.passport": ("Паспорт", "Passport"), "field.inn": ("ИНН", "INN"), "field.snils": ("СНИЛС", "SNILS"),
+    "field.record": ("Запись", "Record"),
+}
+
+# Quality codes (Dadata-style).
+QUALITY_CODES: dict[str, tuple[str, str]] = {
+    "quality.0": ("верно", "ok"), "quality.1": ("исправлено", "standardized"),
+    "quality.2": ("пусто", "empty"), "quality.10": ("ошибка", "invalid"),
+}
+
+# Problems the quality audit reports, one label each.
+ISSUES: dict[str, tuple[str, str]] = {
+    "name_latin_letters": ("латинские буквы в кириллице", "Latin letters inside Cyrillic"),
+    "name_patronymic_in_surname": ("отчество в поле фамилии", "patronymic in the surname field"),
+    "name_swapped": ("имя и фамилия перепутаны", "first and last name swapped"),
+    "name_junk": ("мусор вместо имени", "junk instead of a name"),
+    "gender_conflict": ("пол противоречит ФИО", "gender contradicts the name"),
+    "phone_fake": ("фиктивный номер", "fake number"),
+    "phone_too_short": ("слишком короткий номер", "number too short"),
+    "phone_text": ("текст вместо номера", "text instead of a number"),
+    "phone_foreign": ("иностранный номер", "foreign number"),
+    "email_domain_typo": ("опечатка в домене", "typo in the domain"),
+    "email_invalid": ("неверный формат", "invalid syntax"),
+    "email_spam": ("тестовый или одноразовый адрес", "test or disposable address"),
+    "email_placeholder": ("заглушка вместо адреса", "placeholder instead of an address"),
+    "birth_date_future": ("дата в будущем", "date in the future"),
+    "birth_date_too_old": ("возраст больше допустимого", "age above the limit"),
+    "birth_date_too_young": ("возраст меньше допустимого", "age below the limit"),
+    "birth_date_partial": ("неполная дата (год или день.месяц)", "partial date (year or day.month)"),
+    "birth_date_unparseable": ("дата не распознана", "unparseable date"),
+    "country_unknown": ("несуществующая страна", "country that does not exist"),
+    "city_misspelt": ("город с опечаткой", "misspelt city"),
+    "city_unknown": ("город не найден в справочнике", "city not in the reference list"),
+    "address_incomplete": ("неполный адрес", "incomplete address"),
+    "passport_invalid": ("неверный формат паспорта", "invalid passport format"),
+    "inn_invalid": ("ИНН не проходит проверку", "INN fails its checksum"),
+    "snils_invalid": ("СНИЛС не проходит проверку", "SNILS fails its checksum"),
+    "record_stale": ("запись устарела", "stale record"),
+}
+
+# What a problem costs the business.
+CONSEQUENCES: dict[str, tuple[str, str]] = {
+    "consequence.untargeted": ("нецелевой маркетинг", "untargeted marketing"),
+    "consequence.annoying": ("раздражающие коммуникации", "annoying communications"),
+    "consequence.lost_contact": ("потерянные контакты", "lost contacts"),
+    "consequence.churn": ("отток", "churn"),
+    "consequence.reporting": ("искажённая отчётность", "distorted reporting"),
+}
+
+
 def t(key: str, language: str = "ru") -> str:
     """The label for `key` in `language`; a missing key is a programming error and raises KeyError."""
-    for table in (LABELS, STAGE_TITLES, REASONS, TEXTS, COLUMNS):
+    for table in (LABELS, STAGE_TITLES, REASONS, TEXTS, COLUMNS, FIELDS, QUALITY_CODES, ISSUES, CONSEQUENCES):
         if key in table:
             return table[key][LANGUAGES.index(language)]
     raise KeyError(f"no label {key!r}")

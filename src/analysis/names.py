@@ -343,10 +343,29 @@ def _join(group: Sequence[_Token]) -> str | None:
     return " ".join(t.text for t in group) or None
 
 
-def _gender(first: Sequence[_Token], patronymic: Sequence[_Token]) -> str | None:
-    """Gender from the patronymic, else from the first name."""
+_FEMALE_SURNAME = re.compile(r"(?:ов|ев|ёв|ин|ын)а$|(?:ск|цк)ая$")
+_MALE_SURNAME = re.compile(r"(?:ов|ев|ёв|ин|ын)$|(?:ск|цк)ий$")
+
+
+def _surname_gender(last: Sequence[_Token]) -> str | None:
+    """Gender told by a Russian surname's inflected ending (Козлова F, Козлов M), None when it tells nothing."""
+    if len(last) != 1 or last[0].kind != "word":
+        return None
+    word = last[0].text.lower().rsplit("-", 1)[-1]
+    return "F" if _FEMALE_SURNAME.search(word) else "M" if _MALE_SURNAME.search(word) else None
+
+
+def _gender(last: Sequence[_Token], first: Sequence[_Token], patronymic: Sequence[_Token]) -> str | None:
+    """Gender from the patronymic, else from a gendered surname ending, else from the first name.
+
+    The surname outranks the first name because dictionaries misread many non-Russian first names
+    ('Лейсан', 'Айгюн' parse as masculine), while 'Козлова' is female whatever the first name.
+    """
     if len(patronymic) == 1 and patronymic[0].ev.patronymic_gender:
         return patronymic[0].ev.patronymic_gender
+    by_surname = _surname_gender(last)
+    if by_surname:
+        return by_surname
     if first and first[0].kind == "word":
         return first[0].ev.name_gender
     return None
@@ -366,7 +385,7 @@ def _result(last: Sequence[_Token], first: Sequence[_Token], patronymic: Sequenc
     parts = _join(last), _join(first), _join(patronymic)
     initials = any(t.kind == "initial" for t in (*first, *patronymic))
     quality = QUALITY_FIXED if changed or issues else QUALITY_OK
-    return _Result(*parts, initials, _gender(first, patronymic), quality, ";".join(issues))
+    return _Result(*parts, initials, _gender(last, first, patronymic), quality, ";".join(issues))
 
 
 @lru_cache(maxsize=100_000)

@@ -17,7 +17,8 @@ from typing import Any
 
 import papermill as pm
 
-from analysis import index_page, labels, params as params_mod, paths, report_html
+from analysis import index_page, labels, paths, report_html
+from analysis import params as params_mod
 from analysis.stage import HEADLINES, LATEST
 
 STAGE_PARAMETERS = ("params_file", "overrides", "run_dir", "report_dir")

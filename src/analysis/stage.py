@@ -10,7 +10,8 @@ from typing import Any
 import matplotlib as mpl
 import pandas as pd
 
-from analysis import labels, params as params_mod, paths
+from analysis import labels, paths
+from analysis import params as params_mod
 
 INTERACTIVE = "interactive"  # run id of by-hand sessions in JupyterLab
 LATEST = "latest"  # link to the last fully green run
@@ -20,7 +21,9 @@ HEADLINES = "_headlines"
 PRODUCERS: dict[str, str] = {
     "customers": "01_ingest", "receipts": "01_ingest", "receipt_lines": "01_ingest", "stores": "01_ingest",
     "campaign_contacts": "01_ingest", "ingest_quarantine": "01_ingest", "ingest_blanked": "01_ingest",
-    "ingest_accounting": "01_ingest",
+    "ingest_accounting": "01_ingest", "customers_clean": "02_quality_audit", "quality_issues": "02_quality_audit",
+    "customer_map": "03_dedup", "customers_golden": "03_dedup", "receipts_keyed": "03_dedup",
+    "receipt_lines_keyed": "03_dedup", "contacts_keyed": "03_dedup",
 }
 
 

@@ -1,0 +1,202 @@
+"""The quality audit: every customer field standardized, coded (0 ok, 1 fixed, 2 empty, 10 invalid) and its problems listed."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import addresses, birthdates, documents, emails, geo, names, phones
+from analysis.readers import TEXT
+
+ISSUE_COLUMNS = ["source", "source_id", "field", "issue", "raw_value", "suggested_value"]
+AUDITED_FIELDS = ("name", "gender", "phone", "email", "birth_date", "country", "city", "address", "passport", "inn", "snils")
+CHANNELS = ("sms", "viber", "email")
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One audited field: the raw column, its normalizer, and which output columns go to customers_clean."""
+
+    field: str
+    raw: str
+    normalize: Callable[[pd.Series, Mapping[str, Any]], pd.DataFrame]
+    keep: dict[str, str]  # normalizer column -> customers_clean column
+    suggested: str  # normalizer column holding the fixed value shown next to an issue
+
+
+RULES: tuple[FieldRule, ...] = (
+    FieldRule("phone", "phone", lambda s, c: phones.normalize_phones(s, c["phone_region"]),
+              {"phone_e164": "phone_e164", "phone_all": "phone_all", "phone_type": "phone_type"}, "phone_e164"),
+    FieldRule("email", "email", lambda s, c: emails.normalize_emails(s), {"email": "email", "domain": "email_domain"}, "email"),
+    FieldRule("birth_date", "birth_date",
+              lambda s, c: birthdates.parse_birth_dates(s, c["as_of"], c["birth_date_formats"], c["min_age"], c["max_age"]),
+              {"birth_date": "birth_date", "birth_year": "birth_year", "birth_month": "birth_month", "birth_day": "birth_day",
+               "precision": "birth_precision", "age": "age"}, "birth_date"),
+    FieldRule("country", "country", lambda s, c: geo.normalize_countries(s), {"country": "country", "country_code": "country_code"}, "country"),
+    FieldRule("city", "city", lambda s, c: geo.normalize_cities(s, c["city_threshold"]), {"city": "city", "region": "region"}, "city"),
+    FieldRule("address", "address", lambda s, c: addresses.normalize_addresses(s), {"address": "address", "postcode": "postcode"}, "address"),
+    FieldRule("passport", "passport", lambda s, c: documents.normalize_passports(s), {"passport": "passport"}, "passport"),
+    FieldRule("inn", "inn", lambda s, c: documents.validate_inn(s), {"inn": "inn"}, "inn"),
+    FieldRule("snils", "snils", lambda s, c: documents.validate_snils(s), {"snils": "snils"}, "snils"),
+)
+
+
+@dataclass
+class Audit:
+    """customers_clean (standardized values, codes, match keys) and quality_issues (one row per problem)."""
+
+    clean: pd.DataFrame
+    issues: pd.DataFrame
+
+
+def audit(customers: pd.DataFrame, as_of: dt.date, cfg: Mapping[str, Any], last_activity: pd.Series | None = None) -> Audit:
+    """Audit every record of `customers` (canonical table) as of `as_of`, with the `quality` params `cfg`.
+
+    `last_activity` (indexed like `customers`) is the last receipt date of each record, for staleness.
+    """
+    cfg = {**cfg, "as_of": as_of}
+    base = customers.reset_index(drop=True)
+    out = pd.DataFrame({"record_key": base["source"].astype(str) + ":" + base["source_id"].astype(str),
+                        "source": base["source"], "source_id": base["source_id"]})
+    issue_parts: list[pd.DataFrame] = []
+    name_frame, name_raw = _names(base)
+    for col in ("last_name", "first_name", "patronymic", "name_gender"):
+        out[col] = name_frame[col]
+    out["q_name"] = name_frame["quality"].astype("int8")
+    issue_parts.append(_issues(base, "name", name_frame["issues"], name_raw, _joined_name(name_frame)))
+    stated = base["gender"].where(base["gender"].isin(["M", "F"])).astype(TEXT)
+    conflict = names.gender_conflict(stated, name_frame["name_gender"]).fillna(False).astype(bool)
+    out["gender_stated"] = stated
+    out["gender"] = name_frame["name_gender"].fillna(stated).astype(TEXT)
+    out["q_gender"] = np.select([conflict, stated.isna()], [1, 2], 0).astype("int8")
+    issue_parts.append(_issues(base, "gender", pd.Series(np.where(conflict, "gender_conflict", ""), index=base.index),
+                               base["gender"], out["gender"]))
+    for rule in RULES:
+        result = rule.normalize(base[rule.raw], cfg).reset_index(drop=True)
+        for src, dst in rule.keep.items():
+            out[dst] = result[src]
+        out[f"q_{rule.field}"] = result["quality"].astype("int8")
+        suggested = result[rule.suggested] if rule.suggested in result else pd.Series(pd.NA, index=base.index)
+        if "suggested" in result:
+            suggested = result["suggested"].fillna(suggested)
+        issue_parts.append(_issues(base, rule.field, result["issues"], base[rule.raw], suggested))
+    out["email_local"] = out["email"].str.split("@").str[0]
+    out["card_number"] = base["card_number"].str.replace(r"\D", "", regex=True).replace("", pd.NA)
+    for col in ("registration_date", "updated_at", "consent_sms", "consent_email", "consent_viber"):
+        out[col] = base[col]
+    out = _match_keys(out)
+    out = _contactability(out)
+    stale = _stale(base, cfg["stale_years"], as_of, last_activity)
+    out["stale"] = stale
+    issue_parts.append(_issues(base, "record", pd.Series(np.where(stale, "record_stale", ""), index=base.index),
+                               _last_seen(base, last_activity).dt.strftime("%Y-%m-%d"), pd.Series(pd.NA, index=base.index)))
+    issues = pd.concat([p for p in issue_parts if len(p)], ignore_index=True) if any(len(p) for p in issue_parts) else pd.DataFrame(columns=ISSUE_COLUMNS)
+    return Audit(out, issues[ISSUE_COLUMNS])
+
+
+def _names(base: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Parse one-field names where a source has them, check split fields elsewhere."""
+    one_field = base["full_name"].notna()
+    parts = []
+    if one_field.any():
+        parts.append(names.parse_full_names(base.loc[one_field, "full_name"]))
+    if (~one_field).any():
+        split = base.loc[~one_field]
+        parts.append(names.check_split_names(split["last_name"], split["first_name"], split["patronymic"]))
+    frame = pd.concat(parts).reindex(base.index)
+    raw = base["full_name"].fillna(
+        base[["last_name", "first_name", "patronymic"]].fillna("").astype(str).agg(" | ".join, axis=1)
+    )
+    return frame, raw
+
+
+def _joined_name(frame: pd.DataFrame) -> pd.Series:
+    cols = frame[["last_name", "first_name", "patronymic"]].astype(object).fillna("")
+    return (cols["last_name"] + " " + cols["first_name"] + " " + cols["patronymic"]).str.strip().replace("", pd.NA)
+
+
+def _issues(base: pd.DataFrame, field: str, codes: pd.Series, raw: pd.Series, suggested: pd.Series) -> pd.DataFrame:
+    """One row per (record, issue code) from a ';'-joined issue column."""
+    codes = codes.fillna("").astype(str).reset_index(drop=True)
+    has = codes != ""
+    if not has.any():
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    frame = pd.DataFrame({
+        "source": base["source"][has].to_numpy(), "source_id": base["source_id"][has].to_numpy(), "field": field,
+        "issue": codes[has].str.split(";").to_numpy(), "raw_value": raw.reset_index(drop=True)[has].astype(object).to_numpy(),
+        "suggested_value": suggested.reset_index(drop=True)[has].astype(object).to_numpy(),
+    })
+    return frame.explode("issue", ignore_index=True)
+
+
+def _match_keys(out: pd.DataFrame) -> pd.DataFrame:
+    """Keys for dedup: folded name parts and a gender-neutral surname."""
+    out = out.copy()
+    out["last_key"] = names.neutral_surname(out["last_name"], out["gender"])
+    out["first_key"] = names.name_match_key(out["first_name"])
+    out["patronymic_key"] = names.name_match_key(out["patronymic"])
+    return out
+
+
+def _contactability(out: pd.DataFrame) -> pd.DataFrame:
+    """A channel is usable when the contact is valid and the customer consented (unknown consent is no consent)."""
+    out = out.copy()
+    mobile_ru = (out["phone_e164"].str.startswith("+7").fillna(False) & (out["phone_type"] == "mobile").fillna(False)).astype(bool)
+    out["contactable_sms"] = (mobile_ru & out["consent_sms"].fillna(False)).astype(bool)
+    out["contactable_viber"] = (mobile_ru & out["consent_viber"].fillna(False)).astype(bool)
+    out["contactable_email"] = (out["email"].notna() & out["consent_email"].fillna(False)).astype(bool)
+    return out
+
+
+def _last_seen(base: pd.DataFrame, last_activity: pd.Series | None) -> pd.Series:
+    seen = pd.concat([base["updated_at"], base["registration_date"]], axis=1).max(axis=1)
+    if last_activity is not None:
+        seen = pd.concat([seen, last_activity.reset_index(drop=True)], axis=1).max(axis=1)
+    return seen
+
+
+def _stale(base: pd.DataFrame, years: int, as_of: dt.date, last_activity: pd.Series | None) -> pd.Series:
+    """Records neither updated nor used (a purchase) for `years` years."""
+    cutoff = pd.Timestamp(as_of) - pd.DateOffset(years=years)
+    seen = _last_seen(base, last_activity)
+    return (seen.notna() & (seen < cutoff)).to_numpy()
+
+
+def scorecard(clean: pd.DataFrame) -> pd.DataFrame:
+    """Share of records per source and field in each quality code (ok, standardized, empty, invalid)."""
+    codes = clean[["source", *[f"q_{f}" for f in AUDITED_FIELDS]]].melt("source", var_name="field", value_name="code")
+    codes["field"] = codes["field"].str[2:]
+    shares = codes.groupby(["source", "field"], observed=True)["code"].value_counts(normalize=True).rename("share")
+    out = shares.reset_index().pivot_table(index=["source", "field"], columns="code", values="share", fill_value=0.0)
+    return out.reindex(columns=[0, 1, 2, 10], fill_value=0.0).reset_index()
+
+
+def detection_accuracy(issues: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Precision and recall of the audit per injected error type, against the demo truth (source, source_id, error_type)."""
+    found = issues[["source", "source_id", "issue"]].drop_duplicates().assign(found=True)
+    injected = truth[["source", "source_id", "error_type"]].drop_duplicates().rename(columns={"error_type": "issue"}).assign(injected=True)
+    both = found.merge(injected, on=["source", "source_id", "issue"], how="outer")
+    both = both[both["issue"].isin(injected["issue"].unique())]
+    g = both.assign(tp=both["found"].notna() & both["injected"].notna(), fp=both["injected"].isna(),
+                    fn=both["found"].isna()).groupby("issue")
+    out = g[["tp", "fp", "fn"]].sum()
+    out["precision"] = out["tp"] / (out["tp"] + out["fp"])
+    out["recall"] = out["tp"] / (out["tp"] + out["fn"])
+    return out.reset_index()
+
+
+def code_totals(clean: pd.DataFrame) -> dict[str, float]:
+    """Share of all audited field values that are ok, fixed, empty and invalid."""
+    codes = clean[[f"q_{f}" for f in AUDITED_FIELDS]].to_numpy().ravel()
+    return {name: float((codes == code).mean()) for name, code in (("ok", 0), ("fixed", 1), ("empty", 2), ("invalid", 10))}
+
+
+def last_purchase(customers: pd.DataFrame, receipts: pd.DataFrame) -> pd.Series:
+    """Date of each customer record's last receipt (NaT without one), aligned with `customers`."""
+    last = receipts.dropna(subset=["source_customer_id"]).groupby(["source", "source_customer_id"], observed=True)["datetime"].max()
+    keys = pd.MultiIndex.from_arrays([customers["source"].astype(object), customers["source_id"].astype(object)])
+    return pd.Series(last.reindex(keys).to_numpy(), index=customers.index, dtype="datetime64[ns]")
