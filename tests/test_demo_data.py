@@ -43,8 +43,19 @@ def default_size(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+FAULT_DOCUMENTS = r"Чек ККМ (?:0099|0013)-"  # the export faults appended for the ingest quarantine (truth/ingest_faults)
+
+
 def read_onec(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, sep=";", encoding="cp1251", dtype=str, keep_default_na=False)
+    """A 1C export without the deliberately faulty lines (those are tested in test_export_faults)."""
+    frame = pd.read_csv(path, sep=";", encoding="cp1251", dtype=str, keep_default_na=False, on_bad_lines="skip")
+    return frame[~frame.get("Регистратор", pd.Series("", index=frame.index)).str.contains(FAULT_DOCUMENTS)]
+
+
+def read_loyalty_receipts(folder: Path, **kwargs) -> pd.DataFrame:
+    """Loyalty receipts without the receipt deliberately exported twice."""
+    frame = pd.read_csv(folder / "loyalty" / "receipts.csv", dtype=str, **kwargs)
+    return frame[~frame.duplicated(keep="first")]
 
 
 @pytest.fixture(scope="session")
@@ -164,7 +175,7 @@ def test_loyalty_receipts_format(small):
     path = small[0] / "loyalty" / "receipts.csv"
     raw = path.read_bytes()
     assert b"\r\n" not in raw
-    receipts = pd.read_csv(path, dtype=str, keep_default_na=False)
+    receipts = read_loyalty_receipts(path.parents[1], keep_default_na=False)
     assert list(receipts.columns) == ["receipt_id", "client_id", "store_code", "created_at", "total", "items", "kind",
                                       "original_receipt_id"]
     assert receipts["receipt_id"].str.fullmatch(r"R\d{8}").all() and receipts["receipt_id"].is_unique
@@ -209,7 +220,7 @@ def test_stores_and_campaign_contacts_format(small):
 
 def test_no_receipt_after_end_date(onec_sales, small):
     when = pd.to_datetime(onec_sales["Период"], format="%d.%m.%Y %H:%M:%S")
-    receipts = pd.read_csv(small[0] / "loyalty" / "receipts.csv", dtype=str)
+    receipts = read_loyalty_receipts(small[0])
     loyalty_when = pd.to_datetime(receipts["created_at"])
     limit = pd.Timestamp(END) + pd.Timedelta(days=1)
     start = pd.Timestamp(date(2023, 10, 31))
@@ -239,7 +250,7 @@ def test_receipt_customers_exist(onec_sales, small, truth):
     records = truth["records"]
     customers = onec_sales.loc[onec_sales["Контрагент"] != "", "Контрагент"]
     assert customers.isin(records.loc[records["source"] == "1c", "source_id"]).all()
-    receipts = pd.read_csv(small[0] / "loyalty" / "receipts.csv", dtype=str)
+    receipts = read_loyalty_receipts(small[0])
     assert receipts["client_id"].isin(records.loc[records["source"] == "loyalty", "source_id"]).all()
 
 
@@ -478,7 +489,7 @@ def test_return_and_anonymous_shares_at_default_size(default_size):
     is_return = sales["Регистратор"].str.startswith("Возврат")
     assert 0.025 < is_return.sum() / (~is_return).sum() < 0.05
     assert 0.04 < (sales.loc[~is_return, "Контрагент"] == "").mean() < 0.06
-    receipts = pd.read_csv(default_size / "loyalty" / "receipts.csv", dtype=str)
+    receipts = read_loyalty_receipts(default_size)
     assert 0.025 < (receipts["kind"] == "return").mean() < 0.05
 
 
@@ -516,3 +527,10 @@ def test_other_seed_gives_other_data(small, tmp_path):
 def test_bad_arguments_raise_value_error(tmp_path, kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         demo_data.generate(tmp_path, **kwargs)
+
+
+def test_export_faults_are_declared_in_truth(small):
+    faults = pd.read_parquet(small[0] / "truth" / "ingest_faults.parquet")
+    assert sorted(faults["reason"]) == ["document_incomplete", "duplicate_id", "malformed_row", "non_numeric", "unparseable_date"]
+    text = (small[0] / "1c" / "prodazhi.csv").read_bytes().decode("cp1251")
+    assert "лишнее поле" in text and ";н/д\r\n" in text and "31.02." in text

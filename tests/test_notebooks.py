@@ -50,3 +50,9 @@ def test_ingest_accounting_balances_on_demo(tables: Path):
     acc = pd.read_parquet(tables / "ingest_accounting.parquet")
     assert (acc["rows_read"] == acc["rows_loaded"] + acc["rows_quarantined"]).all()
     assert acc["rows_loaded"].sum() > 0
+
+
+def test_demo_quarantine_is_exactly_the_declared_export_faults(tables: Path, demo_dir: Path):
+    quarantine = pd.read_parquet(tables / "ingest_quarantine.parquet")
+    faults = pd.read_parquet(demo_dir / "truth" / "ingest_faults.parquet")
+    assert sorted(quarantine["reason"]) == sorted(faults["reason"])

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -61,12 +62,41 @@ def generate(out_dir: Path, persons: int = 5000, seed: int = 7, end_date: date =
                                                [demo_sales.loyalty_receipts(sales, records, stores)])
     counts["campaigns/contacts.csv"] = write_csv(out / "campaigns" / "contacts.csv",
                                                  [pa.Table.from_pandas(contacts, preserve_index=False)])
+    faults = _append_export_faults(out, end_date)
     truth = {"persons": demo_people.persons_truth(people), "records": demo_people.records_truth(records, people),
-             "errors": errors, "campaign": campaign_truth}
+             "errors": errors, "campaign": campaign_truth, "ingest_faults": faults}
     for name, frame in truth.items():
         frame.to_parquet(out / "truth" / f"{name}.parquet", index=False)
         counts[f"truth/{name}.parquet"] = len(frame)
     return counts
+
+
+def _append_export_faults(out: Path, end_date: date) -> pd.DataFrame:
+    """Append the faults real exports carry, so the ingest quarantine has something to show; returns what was added.
+
+    1C sales: a line with an extra field, a document whose amount is not a number (its other line then goes
+    too), a date that does not exist, and a sale in a new store missing from the store directory (loaded, not
+    quarantined). Loyalty receipts: one receipt exported twice.
+    """
+    day = (end_date - timedelta(days=3)).strftime("%d.%m.%Y")
+    doc = f"Чек ККМ 0099-000001 от {day} 12:00:00"
+    onec = [
+        f"{day} 12:00:00;{doc};;;Магазин №1 Профсоюзная;Пакет;A-999999;Упаковка;1;5,00;лишнее поле",
+        f"{day} 13:00:00;Чек ККМ 0099-000002 от {day} 13:00:00;;;Магазин №1 Профсоюзная;Пакет;A-999999;Упаковка;1;н/д",
+        f"{day} 13:00:00;Чек ККМ 0099-000002 от {day} 13:00:00;;;Магазин №1 Профсоюзная;Пакет;A-999999;Упаковка;1;5,00",
+        f"31.02.{end_date.year} 14:00:00;Чек ККМ 0099-000003;;;Магазин №1 Профсоюзная;Пакет;A-999999;Упаковка;1;5,00",
+        f"{day} 15:00:00;Чек ККМ 0013-000001 от {day} 15:00:00;;;Магазин №13 Новая Рига;Пакет;A-999999;Упаковка;1;5,00",
+    ]
+    with (out / "1c" / "prodazhi.csv").open("ab") as fh:
+        fh.write(("\r\n".join(onec) + "\r\n").encode(demo_sales.ONEC_ENCODING))
+    receipts = out / "loyalty" / "receipts.csv"
+    first = receipts.read_text(encoding="utf-8").split("\n", 2)[1]
+    with receipts.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(first + "\n")
+    return pd.DataFrame({
+        "file": ["1c/prodazhi.csv"] * 4 + ["loyalty/receipts.csv"],
+        "reason": ["malformed_row", "non_numeric", "document_incomplete", "unparseable_date", "duplicate_id"],
+    })
 
 
 # ----------------------------------------------------------------------------------------------------------------------

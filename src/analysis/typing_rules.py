@@ -51,7 +51,11 @@ def to_datetime(col: pd.Series, formats: Sequence[str]) -> pd.Series:
     text = pa.array(pd.Series(uniques, dtype=object).astype(str), type=pa.string())
     parsed = pa.nulls(len(text), type=pa.timestamp("s"))
     for fmt in formats:
-        parsed = pc.coalesce(parsed, pc.strptime(text, format=fmt, unit="s", error_is_null=True))
+        attempt = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        # Arrow's strptime rolls impossible dates over ('31.02.2026' → 3 March): keep only values that
+        # print back as they were written (leading zeros aside).
+        same = pc.equal(_unpadded(pc.strftime(attempt, format=fmt)), _unpadded(text))
+        parsed = pc.coalesce(parsed, pc.if_else(same, attempt, pa.scalar(None, attempt.type)))
     result = pd.Series(parsed.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
     todo = result.isna()
     if todo.any():
@@ -59,6 +63,11 @@ def to_datetime(col: pd.Series, formats: Sequence[str]) -> pd.Series:
         result[todo] = iso.dt.tz_localize(None) if iso.dt.tz is not None else iso
     values = np.append(result.to_numpy(), np.datetime64("NaT"))
     return pd.Series(values[codes], index=col.index, dtype="datetime64[ns]")
+
+
+def _unpadded(text: pa.Array) -> pa.Array:
+    """Numbers without leading zeros, so '09:05' and '9:05' compare equal."""
+    return pc.replace_substring_regex(text, r"(^|\D)0+(\d)", r"\1\2")
 
 
 def to_bool(col: pd.Series) -> pd.Series:
