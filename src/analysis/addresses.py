@@ -67,7 +67,7 @@ _ABBREVIATION = re.compile(  # one alternative per standard form, named a0, a1, 
 )
 _COMMAS = re.compile(r"\s*(?:,\s*)+")
 _SPACES = re.compile(r"\s+")
-_POSTCODE = re.compile(r"(?<!\d)[1-6]\d{5}(?!\d)")
+POSTCODE = re.compile(r"(?<!\d)[1-6]\d{5}(?!\d)")
 _MARKERS = re.compile(
     r"(?<![\w-])(?:ул\.|пр-т|пер\.|б-р|ш\.|наб\.|пл\.|мкр\.|пр-д|тракт|аллея|линия|тупик|квартал|д\.\s*\d)",
     re.IGNORECASE,
@@ -88,7 +88,7 @@ def _normalize_address(text: str) -> tuple[Any, ...]:
     if not _WORD_CHARACTER.search(text):
         return (pd.NA, pd.NA, QUALITY_EMPTY, "")
     address = normalize_address_text(text)
-    postcode = _POSTCODE.search(address)
+    postcode = POSTCODE.search(address)
     postcode_value = postcode.group(0) if postcode else pd.NA
     if len(address) < MIN_ADDRESS_LENGTH or not (_MARKERS.search(address) or _STREET_AND_HOUSE.search(address)):
         return (address, postcode_value, QUALITY_INVALID, ADDRESS_INCOMPLETE)

@@ -69,6 +69,55 @@ LABELS: dict[str, tuple[str, str]] = {
     "quality.scorecard": ("Качество полей по системам", "Field quality per system"),
     "quality.contactable": ("Доступность по каналам", "Reachability per channel"),
     "ingest.sales": ("Продажи", "Sales"),
+    # lifecycle
+    "lifecycle.active_customers": ("Активных клиентов", "Active customers"),
+    "lifecycle.regular_share": ("Доля постоянных клиентов", "Regular customer share"),
+    "lifecycle.churn_last_month": ("Отток за последний месяц", "Churn last month"),
+    "lifecycle.preset_retail": ("Розница", "Retail"),
+    "lifecycle.preset_ecommerce": ("Интернет-магазин", "E-commerce"),
+    "lifecycle.preset_b2b": ("B2B / опт", "B2B / wholesale"),
+    "lifecycle.preset_auto": ("Из данных (auto)", "From the data (auto)"),
+    "lifecycle.card_top_buyer": ("клиент с наибольшим числом покупок", "the customer with the most purchases"),
+    "lifecycle.card_chosen": ("клиент из параметра lifecycle.client_card_key", "the customer set in lifecycle.client_card_key"),
+    "lifecycle.matrix_title": ("9 сегментов ЖЦК: клиентов в клетке (доля)", "9 lifecycle segments: customers per cell (share)"),
+    "lifecycle.count_axis": ("Число покупок", "Number of purchases"),
+    "lifecycle.recency_axis": ("Давность последней покупки", "Time since the last purchase"),
+    "lifecycle.revenue_title": ("Выручка за всё время (доля выручки)", "Revenue to date (share of revenue)"),
+    "lifecycle.avg_check_title": ("Средний чек (индекс: 100 = средний по базе)", "Average check (index: 100 = base average)"),
+    "lifecycle.index": ("индекс", "index"),
+    "lifecycle.spend_title": ("Траты внутри сегментов", "Spend inside the segments"),
+    "lifecycle.share_of_cell": ("Доля клиентов сегмента, %", "Share of the segment's customers, %"),
+    "lifecycle.dynamics_title": ("Размеры сегментов на конец месяца", "Segment sizes at month end"),
+    "lifecycle.customers_axis": ("Клиентов", "Customers"),
+    "lifecycle.transition_customers": ("Клиентов (цвет — доля строки)", "Customers (colour: share of the row)"),
+    "lifecycle.transition_revenue": ("Их выручка за всё время, под риском", "Their revenue to date, at stake"),
+    "lifecycle.kpi_customers": ("Покупателей в месяце", "Buyers in the month"),
+    "lifecycle.kpi_new_customers": ("Новых клиентов", "New customers"),
+    "lifecycle.kpi_avg_check": ("Средний чек", "Average check"),
+    "lifecycle.kpi_frequency": ("Покупок на покупателя", "Purchases per buyer"),
+    "lifecycle.kpi_repeat_customer_share": ("Доля повторных покупателей", "Repeat buyer share"),
+    "lifecycle.kpi_repeat_revenue_share": ("Доля повторной выручки", "Repeat revenue share"),
+    "lifecycle.kpi_retention": ("Удержание", "Retention"),
+    "lifecycle.kpi_churn": ("Отток", "Churn"),
+    "lifecycle.cohort_title": ("Доля когорты, купившей снова, %", "Share of the cohort buying again, %"),
+    "lifecycle.months_since_first": ("Месяцев с первой покупки", "Months since the first purchase"),
+    "lifecycle.rfm_title": ("Клиенты по баллам R и F (цвет — средний балл M)", "Customers by R and F score (colour: mean M score)"),
+    "lifecycle.r_score": ("R — давность (5 — недавние)", "R — recency (5 = most recent)"),
+    "lifecycle.f_score": ("F — частота (5 — чаще всех)", "F — frequency (5 = most frequent)"),
+    "lifecycle.mean_m": ("Средний балл M", "Mean M score"),
+    "lifecycle.k_fixed": ("число задано параметром lifecycle.rfm.k", "set by parameter lifecycle.rfm.k"),
+    "unit.mln_rub": ("млн ₽", "M ₽"),
+    "unit.thousand_rub": ("тыс. ₽", "k ₽"),
+    # mailing
+    "mailing.channel.viber": ("Viber", "Viber"), "mailing.channel.sms": ("SMS", "SMS"),
+    "mailing.channel.email": ("E-mail", "E-mail"), "mailing.channel.post": ("Письмо почтой", "Letter by post"),
+    "mailing.channel.none": ("Нет доступного канала", "No reachable channel"),
+    "mailing.segment.birthday": ("День рождения", "Birthday"),
+    "mailing.segment.anniversary": ("Годовщина регистрации", "Registration anniversary"),
+    "mailing.customers": ("Клиентов в рассылке", "Customers to message"),
+    "mailing.cost": ("Стоимость рассылки, ₽", "Mailing cost, ₽"),
+    "mailing.control": ("В контрольной группе", "In the control group"),
+    "mailing.unreachable": ("Без доступного канала", "Without a reachable channel"),
 }
 
 # Report table headers: column name → label. `localize` renames the columns of a frame it knows.
@@ -84,13 +133,33 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "anonymous": ("Анонимных", "Anonymous"), "orphans": ("С неизвестным клиентом", "Unknown customer"),
     "reason": ("Причина", "Reason"), "field": ("Поле", "Field"), "count": ("Количество", "Count"),
     "examples": ("Примеры (замаскированы)", "Examples (masked)"), "store": ("Магазин в источнике", "Store in source"),
-    "customers": ("Клиентских записей", "Customer records"),
+    "customers": ("Клиентов", "Customers"),
     "issue": ("Проблема", "Problem"), "records": ("Записей", "Records"), "records_share": ("Доля записей", "Share of records"),
     "consequence": ("Последствие", "Consequence"), "before": ("Было (замаскировано)", "Before (masked)"),
     "after": ("Стало (замаскировано)", "After (masked)"), "channel": ("Канал", "Channel"),
     "contactable_share": ("Доля доступных", "Contactable share"), "precision": ("Точность", "Precision"),
     "recall": ("Полнота", "Recall"), "tp": ("Найдено верно", "True positives"), "fp": ("Лишние", "False positives"),
     "fn": ("Пропущено", "Missed"), "injected": ("Внесено ошибок", "Injected errors"),
+    "metric": ("Показатель", "Metric"), "mean": ("Среднее", "Mean"), "p25": ("25-й перцентиль", "25th percentile"),
+    "median": ("Медиана", "Median"), "p75": ("75-й перцентиль", "75th percentile"), "p90": ("90-й перцентиль", "90th percentile"),
+    "value": ("Значение", "Value"), "preset": ("Набор порогов", "Preset"),
+    "k_regular": ("k: постоянные — больше покупок", "k: regular above, purchases"),
+    "r1_days": ("R1: активные — до, дней", "R1: active up to, days"), "r2_days": ("R2: уснувшие — больше, дней", "R2: asleep beyond, days"),
+    "description": ("Обоснование", "Rationale"), "chosen": ("Выбран", "Chosen"),
+    "segment": ("Сегмент", "Segment"), "buyers": ("Клиентов", "Customers"), "buyers_share": ("Доля клиентов", "Customer share"),
+    "revenue_share": ("Доля выручки", "Revenue share"), "avg_check": ("Средний чек, ₽", "Average check, ₽"),
+    "strategy": ("Стратегия", "Strategy"), "swing_share": ("Наибольшее изменение", "Largest change"),
+    "rfm_segment": ("RFM-сегмент", "RFM segment"), "recency_days_median": ("Дней с последней покупки, медиана", "Days since last purchase, median"),
+    "purchases_mean": ("Покупок в среднем", "Purchases, mean"), "revenue_mean": ("Выручка на клиента, ₽", "Revenue per customer, ₽"),
+    "cluster": ("Кластер", "Cluster"), "main_segment": ("Основной сегмент ЖЦК", "Main lifecycle segment"),
+    "main_segment_share": ("Доля в основном сегменте", "Share in the main segment"),
+    "abc": ("ABC-класс", "ABC class"), "xyz_X": ("X — стабильные", "X — steady"), "xyz_Y": ("Y — колеблющиеся", "Y — fluctuating"),
+    "xyz_Z": ("Z — нерегулярные", "Z — irregular"), "xyz_none": ("Меньше 2 месяцев истории", "Under 2 months of history"),
+    "control": ("Контрольная группа", "Control group"), "cost": ("Стоимость, ₽", "Cost, ₽"),
+    "customer_key": ("Ключ клиента", "Customer key"), "last_name": ("Фамилия", "Last name"),
+    "first_name": ("Имя", "First name"), "patronymic": ("Отчество", "Patronymic"), "city": ("Город", "City"),
+    "contact": ("Контакт", "Contact"), "event_date": ("Дата события", "Event date"),
+    "days_until": ("Дней до события", "Days until the event"), "years": ("Лет", "Years"),
 }
 
 # Sentences with {placeholders} that notebooks fill with formatted figures.
@@ -152,6 +221,177 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ingest.stores_missing": (
         "Эти магазины не найдены в справочнике: их чеки загружены без ключа магазина. Добавьте их в справочник.",
         "These stores are not in the store directory: their receipts are loaded without a store key. Add them to the directory.",
+    ),
+    "lifecycle.preset_retail_note": (
+        "Сеть магазинов (непродовольственная): постоянные возвращаются хотя бы раз в сезон; квартал без покупок — начало "
+        "дрейфа, полгода без покупок — клиент потерян.",
+        "Store chain (non-food): regulars come back at least once a season; a quarter without a purchase starts the drift, "
+        "half a year without one means the customer is lost.",
+    ),
+    "lifecycle.preset_ecommerce_note": (
+        "Интернет-магазин: повторный заказ — в один клик, поэтому два месяца тишины уже сигнал дрейфа; полгода без заказа — "
+        "клиент потерян.",
+        "Online shop: reordering takes a click, so two silent months already signal drift; half a year without an order "
+        "means the customer is lost.",
+    ),
+    "lifecycle.preset_b2b_note": (
+        "B2B и опт: клиенты заказывают примерно раз в месяц, поэтому больше шести заказов — постоянный клиент, пропущенные "
+        "полтора цикла — тревожный сигнал, четыре месяца без заказов — клиент потерян.",
+        "B2B / wholesale: clients reorder about monthly, so more than six orders is a regular account, a missed cycle and "
+        "a half is a warning and four months without orders is a lost account.",
+    ),
+    "lifecycle.preset_auto_note": (
+        "По данным: R1 — такой интервал между днями покупок, что {q1} интервалов не длиннее; R2 — то же для {q2}; "
+        "k — {k_quantile}-квантиль числа покупок у повторных покупателей (не меньше {min_k}).",
+        "From the data: R1 is the gap between purchase days that {q1} of gaps do not exceed; R2 the same for {q2}; "
+        "k is the {k_quantile} quantile of purchase counts of repeat buyers (at least {min_k}).",
+    ),
+    "lifecycle.purchases_range": ("покупок: {range}", "purchases: {range}"),
+    "lifecycle.days_range": ("дней: {range}", "days: {range}"),
+    "lifecycle.scenario_base": ("Текущие пороги (k={k}, R1={r1}, R2={r2})", "Current thresholds (k={k}, R1={r1}, R2={r2})"),
+    "lifecycle.scenario_r": ("R1 и R2 {sign}{pct} % ({r1} / {r2} дн.)", "R1 and R2 {sign}{pct}% ({r1} / {r2} days)"),
+    "lifecycle.scenario_k": ("k {sign}{pct} % (k={k})", "k {sign}{pct}% (k={k})"),
+    "lifecycle.segment_on": ("Сегмент на {date}", "Segment on {date}"),
+    "lifecycle.k_by_silhouette": (
+        "число выбрано по лучшему силуэту среди k от {low} до {high}", "chosen by the best silhouette among k = {low}…{high}",
+    ),
+    "lifecycle.coverage_text": (
+        "На {as_of} клиентов с чеками — {customers}, из них с покупками — {buyers}, со всеми покупками возвращёнными — "
+        "{all_returned}. Клиентов из базы без единого чека — {never_bought}. Анонимные чеки ({anonymous} шт., "
+        "{anonymous_share} выручки) в метрики клиентов не входят.",
+        "On {as_of} there are {customers} customers with receipts: {buyers} with purchases, {all_returned} with every "
+        "purchase returned. Another {never_bought} customers in the base never bought. Anonymous receipts ({anonymous}, "
+        "{anonymous_share} of revenue) are left out of customer metrics.",
+    ),
+    "lifecycle.purchase_definition": (
+        "Покупка — чек продажи клиента, возвращённый не полностью: частичный возврат уменьшает сумму покупки, полный — "
+        "отменяет её. Выручка клиента — сумма всех его чеков по дату анализа вместе с возвратами; средний чек — выручка, "
+        "делённая на число покупок; интервал — среднее число дней между соседними покупками.",
+        "A purchase is a customer's sale receipt that was not fully returned: a partial return lowers its amount, a full "
+        "return cancels it. A customer's revenue is the sum of all their receipts up to the analysis date, returns "
+        "included; the average check is revenue divided by purchases; the interval is the mean number of days between "
+        "consecutive purchases.",
+    ),
+    "lifecycle.card_text": (
+        "Для примера — {how}. Покупок: {purchases}; дней с последней покупки: {days}; сегмент — «{segment}». "
+        "Ключ клиента в отчёте замаскирован.",
+        "An example: {how}. Purchases: {purchases}; days since the last purchase: {days}; segment: “{segment}”. "
+        "The customer key is masked in the report.",
+    ),
+    "lifecycle.thresholds_text": (
+        "Пороги — «{preset}». По числу покупок: новые — 1 покупка, перспективные — от 2 до {k}, постоянные — больше {k}. "
+        "По давности последней покупки: активные — до {r1} дн., засыпающие — от {r1_next} до {r2} дн., уснувшие — "
+        "больше {r2} дн. Набор выбирается параметром lifecycle.thresholds: retail, ecommerce, b2b или auto.",
+        "Thresholds: “{preset}”. By purchase count: new — 1 purchase, prospective — 2 to {k}, regular — more than {k}. "
+        "By days since the last purchase: active — up to {r1} days, falling asleep — {r1_next} to {r2} days, asleep — "
+        "more than {r2} days. Parameter lifecycle.thresholds picks the set: retail, ecommerce, b2b or auto.",
+    ),
+    "lifecycle.matrix_text": (
+        "Самый большой сегмент — «{largest}» ({largest_share} клиентов с покупками). Активны {active_share} клиентов, "
+        "постоянных — {regular_share}. Клиенты, у которых все покупки возвращены ({no_purchases}), в матрицу не входят.",
+        "The largest segment is “{largest}” ({largest_share} of customers with purchases). {active_share} of customers "
+        "are active and {regular_share} are regulars. Customers whose every purchase was returned ({no_purchases}) are "
+        "left out of the matrix.",
+    ),
+    "lifecycle.strategy_text": (
+        "Стратегии заданы в параметрах (lifecycle.strategies) — адаптируйте их под свою сеть. Первое внимание — "
+        "сегменту «{priority}»: это ценные клиенты, которые начали уходить; их {priority_customers}, на них приходится "
+        "{priority_revenue} выручки.",
+        "The strategies live in the parameters (lifecycle.strategies): adapt them to your chain. Look first at "
+        "“{priority}”: {priority_customers} valuable customers ({priority_revenue} of revenue) have begun to leave.",
+    ),
+    "lifecycle.money_text": (
+        "Больше всего выручки за всё время приносит сегмент «{top}» — {top_share}. Самый высокий средний чек — у «{best_check}»: "
+        "{best_check_value} ₽ при среднем по базе {avg_check} ₽.",
+        "“{top}” brings the most revenue to date: {top_share}. “{best_check}” has the highest average check: "
+        "{best_check_value} ₽ against a base average of {avg_check} ₽.",
+    ),
+    "lifecycle.spend_text": (
+        "Границы трат общие для всей базы: низкие — до {low} ₽ за всё время, высокие — больше {high} ₽. "
+        "Больше всего клиентов с высокими тратами в сегменте «{top}» ({top_share}).",
+        "Spend bounds are shared by the whole base: low is up to {low} ₽ to date, high is above {high} ₽. "
+        "“{top}” has the largest share of high spenders ({top_share}).",
+    ),
+    "lifecycle.sensitivity_text": (
+        "Если сдвинуть пороги на ±{step}, сильнее всего меняется сегмент «{most}» (до {most_swing} его размера), слабее "
+        "всего — «{least}» ({least_swing}). Сильная зависимость от порогов — повод проверить их на своих данных (auto).",
+        "Moving the thresholds by ±{step} changes “{most}” the most (by up to {most_swing} of its size) and “{least}” "
+        "the least ({least_swing}). A strong dependence on the thresholds is a reason to check them on your data (auto).",
+    ),
+    "lifecycle.dynamics_text": (
+        "С {start} по {end} число клиентов с покупками изменилось с {buyers_start} до {buyers_end}, доля активных — "
+        "с {active_start} до {active_end}. Клиенты без покупок (всё возвращено) на графике не показаны.",
+        "From {start} to {end} the customers with purchases went from {buyers_start} to {buyers_end} and the active "
+        "share from {active_start} to {active_end}. Customers without purchases (all returned) are not shown.",
+    ),
+    "lifecycle.transition_text": (
+        "С {from_date} по {to_date} сместились к засыпанию или уходу — {drifted} (их выручка за всё время — "
+        "{drifted_revenue} ₽), снова стали активными — {reactivated}, впервые появились в базе — {joined}.",
+        "From {from_date} to {to_date}: {drifted} customers drifted towards sleep or loss (their revenue to date: "
+        "{drifted_revenue} ₽), {reactivated} became active again and {joined} joined the base.",
+    ),
+    "lifecycle.kpi_text": (
+        "{month}: средний чек {avg_check} ₽, покупок на покупателя {frequency}; повторные покупатели — {repeat_customers} "
+        "покупателей месяца и {repeat_revenue} выручки; удержание {retention}, отток {churn}; новых клиентов — {new}. "
+        "Удержание — доля покупателей предыдущего окна ({window} мес.), купивших снова в следующем.",
+        "{month}: average check {avg_check} ₽, {frequency} purchases per buyer; repeat buyers are {repeat_customers} of "
+        "the month's buyers and bring {repeat_revenue} of revenue; retention {retention}, churn {churn}; {new} new "
+        "customers. Retention is the share of the buyers of the previous {window}-month window who buy again in the next.",
+    ),
+    "lifecycle.cohort_text": (
+        "В среднем {m1} новых клиентов покупают снова в следующем месяце после первой покупки и {m3} — на третий. "
+        "Строка — месяц первой покупки (n — клиентов в когорте), столбец — месяцев с неё.",
+        "On average {m1} of new customers buy again in the month after their first purchase and {m3} in the third month. "
+        "A row is the month of the first purchase (n: customers in the cohort), a column the months since.",
+    ),
+    "lifecycle.rfm_text": (
+        "R, F и M — квинтили (5 — лучшая пятая часть) давности последней покупки, числа покупок и выручки клиентов "
+        "с покупками (их {buyers}). В клетке — число клиентов, цвет — средний балл M.",
+        "R, F and M are quintiles (5 = the best fifth) of recency, purchase count and revenue of the {buyers} customers "
+        "with purchases. A cell shows its customers; the colour is the mean M score.",
+    ),
+    "lifecycle.rfm_segments_text": (
+        "Больше всего клиентов в RFM-сегменте «{top}» ({top_share}); больше всего выручки приносит «{top_revenue}» "
+        "({top_revenue_share}).",
+        "The largest RFM segment is “{top}” ({top_share} of customers); “{top_revenue}” brings the most revenue "
+        "({top_revenue_share}).",
+    ),
+    "lifecycle.cluster_text": (
+        "KMeans по логарифмам давности, числа покупок и выручки: кластеров — {k}, {how}; силуэт {silhouette}. Кластеры "
+        "пронумерованы по средней выручке; рядом — сегмент ЖЦК, в котором больше всего клиентов кластера.",
+        "KMeans on the logarithms of recency, purchase count and revenue: {k} clusters, {how}; silhouette {silhouette}. "
+        "Clusters are numbered by mean revenue; beside each is the lifecycle segment holding most of its customers.",
+    ),
+    "lifecycle.abc_text": (
+        "В классе A клиентов — {a_customers} ({a_share}), они дают {a_revenue} выручки (граница A — {a}, B — {b} "
+        "накопленной выручки). XYZ — по стабильности помесячных трат: X — коэффициент вариации до {x}, Y — до {y}, Z — выше.",
+        "Class A is {a_customers} customers ({a_share}) bringing {a_revenue} of revenue (A up to {a}, B up to {b} of "
+        "cumulative revenue). XYZ is about steady monthly spend: X has a coefficient of variation up to {x}, Y up to {y}, "
+        "Z above.",
+    ),
+    "mailing.summary_text": (
+        "В рассылку попадают {customers} клиентов, стоимость — {cost} ₽. {control} клиентов оставлены в контрольной группе "
+        "для оценки эффекта; {unreachable} недоступны ни по одному каналу (нет согласия или контакта либо контакт в стоп-листе; "
+        "стоп-лист закрыл каналы у {stopped}).",
+        "The mailing reaches {customers} customers at a cost of {cost} ₽. {control} customers are held out as the control group "
+        "to measure the effect; {unreachable} cannot be reached on any channel (no consent or contact, or the contact is "
+        "stop-listed; the stop list closed channels for {stopped}).",
+    ),
+    "mailing.holdout_text": (
+        "Контрольная группа — {share} каждого сегмента, выбрана случайно (seed {seed}); ей ничего не отправляется. "
+        "Плановые контакты для этапа оценки эффекта — в таблице {table}.",
+        "The control group is {share} of each segment, drawn at random (seed {seed}); it receives nothing. "
+        "The planned contacts for the campaign-effect stage are in table {table}.",
+    ),
+    "mailing.events_text": (
+        "Дни рождения и годовщины регистрации в ближайшие {days} дней после {as_of}: {birthdays} и {anniversaries} клиентов.",
+        "Birthdays and registration anniversaries in the {days} days after {as_of}: {birthdays} and {anniversaries} customers.",
+    ),
+    "mailing.export_text": (
+        "Полные списки с контактами — в папке {folder} (CSV для Excel и XLSX, по файлу на сегмент и канал); "
+        "в отчёте только количества и стоимость.",
+        "Full lists with contacts are in {folder} (CSV for Excel and XLSX, one file per segment and channel); "
+        "the report shows only counts and cost.",
     ),
 }
 

@@ -22,6 +22,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "language": ("ru", "en"),
     "sources.*.format": ("csv", "xlsx", "parquet"),
     "sources.*.table": ("customers", "receipts", "receipt_lines", "stores", "campaign_contacts"),
+    "lifecycle.thresholds": ("retail", "ecommerce", "b2b", "auto"),
 }
 
 

@@ -24,6 +24,7 @@ PRODUCERS: dict[str, str] = {
     "ingest_accounting": "01_ingest", "customers_clean": "02_quality_audit", "quality_issues": "02_quality_audit",
     "customer_map": "03_dedup", "customers_golden": "03_dedup", "receipts_keyed": "03_dedup",
     "receipt_lines_keyed": "03_dedup", "contacts_keyed": "03_dedup",
+    "customer_segments": "04_lifecycle_segments",
 }
 
 
