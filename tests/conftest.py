@@ -24,7 +24,8 @@ def demo_profile(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     demo = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
     for source in demo["sources"].values():
         source["path"] = str(demo_dir / Path(source["path"]).relative_to("data/demo"))
-    demo["quality"]["truth_dir"] = str(demo_dir / "truth")
+    for section in ("quality", "dedup"):
+        demo.setdefault(section, {})["truth_dir"] = str(demo_dir / "truth")
     out = tmp_path_factory.mktemp("run")
     demo["output"] = {"reports_dir": str(out / "reports"), "data_dir": str(out / "data")}
     profile = out / "demo_small.yaml"

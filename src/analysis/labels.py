@@ -118,6 +118,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "mailing.cost": ("Стоимость рассылки, ₽", "Mailing cost, ₽"),
     "mailing.control": ("В контрольной группе", "In the control group"),
     "mailing.unreachable": ("Без доступного канала", "Without a reachable channel"),
+    # dedup
+    "dedup.persons": ("Клиентов после склейки", "Customers after merging"),
+    "dedup.duplicates": ("Записей-дублей", "Duplicate records"),
+    "dedup.f1": ("F1 на демо-разметке", "F1 on the demo truth"),
+    "dedup.score": ("Вероятность совпадения", "Match probability"),
+    "dedup.pairs": ("Пар-кандидатов", "Candidate pairs"),
+    "dedup.kind.single": ("одна запись", "one record"), "dedup.kind.within": ("дубли в одной системе", "duplicates within a system"),
+    "dedup.kind.across": ("записи в разных системах", "records across systems"),
 }
 
 # Report table headers: column name → label. `localize` renames the columns of a frame it knows.
@@ -160,6 +168,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "first_name": ("Имя", "First name"), "patronymic": ("Отчество", "Patronymic"), "city": ("Город", "City"),
     "contact": ("Контакт", "Contact"), "event_date": ("Дата события", "Event date"),
     "days_until": ("Дней до события", "Days until the event"), "years": ("Лет", "Years"),
+    "kind": ("Вид", "Kind"), "of": ("Из клиентов с дублями", "Of customers with duplicates"),
+    "record_1": ("Запись 1 (замаскирована)", "Record 1 (masked)"), "record_2": ("Запись 2 (замаскирована)", "Record 2 (masked)"),
+    "probability": ("Вероятность", "Probability"), "decision": ("Решение", "Decision"),
+    "rule": ("Правило блокировки", "Blocking rule"), "pairs": ("Пар", "Pairs"), "true_pairs_found": ("Найдено истинных пар", "True pairs found"),
+    "true_pairs": ("Истинных пар", "True pairs"), "f1": ("F1", "F1"), "measure": ("Уровень", "Level"),
 }
 
 # Sentences with {placeholders} that notebooks fill with formatted figures.
@@ -392,6 +405,32 @@ TEXTS: dict[str, tuple[str, str]] = {
         "в отчёте только количества и стоимость.",
         "Full lists with contacts are in {folder} (CSV for Excel and XLSX, one file per segment and channel); "
         "the report shows only counts and cost.",
+    ),
+    "dedup.overview_text": (
+        "{records} клиентских записей склеены в {persons} клиентов: {duplicates} записей оказались дублями "
+        "({share}). Пар-кандидатов сравнено: {pairs}; на ручную проверку отправлено {review} пар — файл {export}.",
+        "{records} customer records were merged into {persons} customers: {duplicates} records were duplicates "
+        "({share}). Candidate pairs compared: {pairs}; {review} uncertain pairs went to manual review — file {export}.",
+    ),
+    "dedup.scores_text": (
+        "Пары с вероятностью не ниже {threshold} склеиваются, от {review_threshold} до {threshold} — идут на проверку, "
+        "ниже — считаются разными людьми. Супруги с общей фамилией, адресом и телефоном разводятся по имени, отчеству, "
+        "полу и дате рождения.",
+        "Pairs with a probability of at least {threshold} are merged, from {review_threshold} to {threshold} go to review, "
+        "below are different people. Spouses sharing surname, address and phone are kept apart by first name, "
+        "patronymic, gender and birth date.",
+    ),
+    "dedup.contradictions_text": (
+        "Противоречия внутри склеенных клиентов: золотая запись берёт поле из самой полной, затем приоритетной "
+        "({priority}), затем самой свежей записи; все телефоны и e-mail сохраняются.",
+        "Contradictions inside merged customers: the golden record takes each field from the most complete, then the "
+        "preferred ({priority}), then the most recent record; every phone and e-mail is kept.",
+    ),
+    "dedup.accuracy_text": (
+        "На демо-разметке: попарно точность {precision}, полнота {recall}, F1 {f1}; по группам F1 {cluster_f1}; "
+        "блокировка нашла {blocking} истинных пар.",
+        "On the demo truth: pairwise precision {precision}, recall {recall}, F1 {f1}; group F1 {cluster_f1}; "
+        "blocking found {blocking} of the true pairs.",
     ),
 }
 

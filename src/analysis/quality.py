@@ -89,7 +89,7 @@ def audit(customers: pd.DataFrame, as_of: dt.date, cfg: Mapping[str, Any], last_
     for col in ("registration_date", "updated_at", "consent_sms", "consent_email", "consent_viber"):
         out[col] = base[col]
     out = _match_keys(out)
-    out = _contactability(out)
+    out = contactability(out)
     stale = _stale(base, cfg["stale_years"], as_of, last_activity)
     out["stale"] = stale
     issue_parts.append(_issues(base, "record", pd.Series(np.where(stale, "record_stale", ""), index=base.index),
@@ -142,7 +142,7 @@ def _match_keys(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _contactability(out: pd.DataFrame) -> pd.DataFrame:
+def contactability(out: pd.DataFrame) -> pd.DataFrame:
     """A channel is usable when the contact is valid and the customer consented (unknown consent is no consent)."""
     out = out.copy()
     mobile_ru = (out["phone_e164"].str.startswith("+7").fillna(False) & (out["phone_type"] == "mobile").fillna(False)).astype(bool)

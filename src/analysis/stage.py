@@ -75,6 +75,12 @@ class Stage:
         path.write_text(json.dumps(items, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+def latest_table(stage: Stage, table: str) -> pd.DataFrame | None:
+    """A table of the last fully green run (for keys that must stay stable across runs), None when there is none."""
+    path = stage.run_dir.parent / LATEST / f"{table}.parquet"
+    return pd.read_parquet(path) if path.is_file() else None
+
+
 def start(
     name: str,
     params_file: str = "",
