@@ -24,7 +24,7 @@ def demo_profile(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     demo = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
     for source in demo["sources"].values():
         source["path"] = str(demo_dir / Path(source["path"]).relative_to("data/demo"))
-    for section in ("quality", "dedup"):
+    for section in ("quality", "dedup", "campaign"):
         demo.setdefault(section, {})["truth_dir"] = str(demo_dir / "truth")
     out = tmp_path_factory.mktemp("run")
     demo["output"] = {"reports_dir": str(out / "reports"), "data_dir": str(out / "data")}

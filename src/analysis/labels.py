@@ -126,6 +126,65 @@ LABELS: dict[str, tuple[str, str]] = {
     "dedup.pairs": ("Пар-кандидатов", "Candidate pairs"),
     "dedup.kind.single": ("одна запись", "one record"), "dedup.kind.within": ("дубли в одной системе", "duplicates within a system"),
     "dedup.kind.across": ("записи в разных системах", "records across systems"),
+    # campaign effect
+    "campaign.pp": ("п.п.", "pp"),
+    "campaign.significant": ("значимо", "significant"),
+    "campaign.not_significant": ("не значимо", "not significant"),
+    "campaign.untested": ("мало клиентов для проверки", "too few clients to test"),
+    "campaign.group.treatment": ("по рассылке", "mailed"),
+    "campaign.group.control": ("без рассылки", "not mailed"),
+    "campaign.unknown": ("нет данных", "unknown"),
+    "campaign.gender.M": ("мужчины", "men"),
+    "campaign.gender.F": ("женщины", "women"),
+    "campaign.channel.sms": ("SMS", "SMS"),
+    "campaign.channel.viber": ("Viber", "Viber"),
+    "campaign.channel.email": ("E-mail", "E-mail"),
+    "campaign.channel.all": ("все каналы", "all channels"),
+    "campaign.acc.contact_rows": ("Строк контактов", "Contact rows"),
+    "campaign.acc.rows_without_customer": ("Строк без клиента (не сопоставлены, не учтены)", "Rows without a customer (unmatched, left out)"),
+    "campaign.acc.customers": ("Клиентов после склейки дублей", "Customers after merging duplicates"),
+    "campaign.acc.customers_with_several_rows": ("Из них с несколькими строками", "Of them with several rows"),
+    "campaign.acc.both_arms": ("В обеих группах сразу (исключены)", "In both groups at once (excluded)"),
+    "campaign.acc.clients_treatment": ("В анализе: по рассылке", "Analysed: mailed"),
+    "campaign.acc.clients_control": ("В анализе: без рассылки", "Analysed: not mailed"),
+    "campaign.dim.segment": ("Сегмент до рассылки", "Segment before sending"),
+    "campaign.dim.gender": ("Пол", "Gender"),
+    "campaign.dim.age_band": ("Возраст", "Age band"),
+    "campaign.dim.pre_revenue": ("Выручка до рассылки, ₽", "Pre-period revenue, ₽"),
+    "campaign.dim.channel": ("Канал", "Channel"),
+    "campaign.dim.source": ("Система", "System"),
+    "campaign.dim.campaign_id": ("Кампания", "Campaign"),
+    "campaign.imbalanced": ("дисбаланс", "imbalanced"),
+    "campaign.metric.conversion": ("Конверсия", "Conversion"),
+    "campaign.metric.revenue_per_client": ("Выручка на клиента, ₽", "Revenue per client, ₽"),
+    "campaign.metric.revenue_per_client_lift": ("Прирост выручки на клиента", "Lift of revenue per client"),
+    "campaign.metric.average_check": ("Средний чек, ₽", "Average check, ₽"),
+    "campaign.metric.incremental_buyers": ("Дополнительные покупатели", "Incremental buyers"),
+    "campaign.metric.effect": ("Эффект: дополнительная выручка, ₽", "Effect: incremental revenue, ₽"),
+    "campaign.metric.effect_cuped": ("Эффект с поправкой CUPED, ₽", "Effect with CUPED, ₽"),
+    "campaign.metric.effect_stratified": ("Эффект со стратификацией (наблюдательный), ₽", "Stratified effect (observational), ₽"),
+    "campaign.metric.effect_from_conversion": ("— за счёт конверсии, ₽", "— from conversion, ₽"),
+    "campaign.metric.effect_from_average_check": ("— за счёт среднего чека, ₽", "— from the average check, ₽"),
+    "campaign.metric.cost": ("Затраты на сообщения, ₽", "Message cost, ₽"),
+    "campaign.metric.profit": ("Прибыль: маржа × эффект − затраты, ₽", "Profit: margin × effect − cost, ₽"),
+    "campaign.metric.roi": ("ROI: прибыль / затраты", "ROI: profit / cost"),
+    "campaign.unreachable": ("недостижимо", "unreachable"),
+    "campaign.overall": ("Вся кампания", "Whole campaign"),
+    "campaign.true_effect": ("истинный эффект", "true effect"),
+    "campaign.effect_per_client_axis": ("Эффект на клиента по рассылке, ₽", "Effect per mailed client, ₽"),
+    "campaign.funnel.sent": ("Отправлено", "Sent"),
+    "campaign.funnel.delivered_share": ("Доставлено", "Delivered"),
+    "campaign.funnel.read_share": ("Прочитано", "Read"),
+    "campaign.funnel.title": ("Воронка доставки по каналам, %", "Delivery funnel per channel, %"),
+    "campaign.itt": ("на отправленного (ITT)", "per sent (ITT)"),
+    "campaign.effect_on_delivered": ("на доставленного (вторично)", "per delivered (secondary)"),
+    "campaign.scope.channel": ("с контролем того же канала", "with the control of the same channel"),
+    "campaign.scope.all": ("с общим контролем", "with the whole control group"),
+    "campaign.covers": ("накрывает истинный эффект", "covers the true effect"),
+    "campaign.misses": ("не накрывает истинный эффект", "misses the true effect"),
+    "campaign.headline_effect": ("Эффект рассылки, ₽", "Campaign effect, ₽"),
+    "campaign.headline_roi": ("ROI рассылки", "Campaign ROI"),
+    "campaign.truth_heading": ("Сверка с истинным эффектом (демо-данные)", "Check against the true effect (demo data)"),
 }
 
 # Report table headers: column name → label. `localize` renames the columns of a frame it knows.
@@ -173,6 +232,48 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "probability": ("Вероятность", "Probability"), "decision": ("Решение", "Decision"),
     "rule": ("Правило блокировки", "Blocking rule"), "pairs": ("Пар", "Pairs"), "true_pairs_found": ("Найдено истинных пар", "True pairs found"),
     "true_pairs": ("Истинных пар", "True pairs"), "f1": ("F1", "F1"), "measure": ("Уровень", "Level"),
+    "step": ("Шаг", "Step"), "group": ("Группа", "Group"), "clients": ("Клиентов", "Clients"),
+    "share": ("Доля", "Share"), "planned_share": ("Плановая доля", "Planned share"),
+    "covariate": ("Признак", "Covariate"), "level": ("Значение", "Level"),
+    "mean_treatment": ("По рассылке", "Mailed"), "mean_control": ("Без рассылки", "Not mailed"),
+    "smd": ("Стандартизованная разница", "Standardized difference"), "imbalanced": ("Баланс", "Balance"),
+    "campaign_buyers": ("Покупателей", "Buyers"), "conversion": ("Конверсия", "Conversion"),
+    "conversion_ci": ("Интервал конверсии", "Conversion interval"),
+    "campaign_revenue": ("Выручка за окно, ₽", "Revenue in the window, ₽"),
+    "average_check": ("Средний чек, ₽", "Average check, ₽"), "average_check_ci": ("Интервал среднего чека", "Average check interval"),
+    "revenue_per_client": ("Выручка на клиента, ₽", "Revenue per client, ₽"),
+    "revenue_per_client_ci": ("Интервал выручки на клиента", "Revenue per client interval"),
+    "message_cost": ("Затраты на сообщения, ₽", "Message cost, ₽"),
+    "campaign_metric": ("Показатель", "Metric"), "value_treatment": ("По рассылке", "Mailed"),
+    "value_control": ("Без рассылки", "Not mailed"), "estimate": ("Оценка", "Estimate"),
+    "ci": ("Доверительный интервал", "Confidence interval"), "p_value": ("p", "p"),
+    "significance": ("Значимость", "Significance"), "cell": ("Подгруппа", "Subgroup"),
+    "clients_control": ("Клиентов без рассылки", "Clients not mailed"),
+    "clients_treatment": ("Клиентов по рассылке", "Clients mailed"),
+    "buyers_control": ("Покупателей без рассылки", "Buyers not mailed"),
+    "buyers_treatment": ("Покупателей по рассылке", "Buyers mailed"),
+    "conversion_control": ("Конверсия без рассылки", "Conversion not mailed"),
+    "conversion_treatment": ("Конверсия по рассылке", "Conversion mailed"),
+    "average_check_control": ("Средний чек без рассылки, ₽", "Average check not mailed, ₽"),
+    "average_check_treatment": ("Средний чек по рассылке, ₽", "Average check mailed, ₽"),
+    "revenue_control": ("Выручка без рассылки, ₽", "Revenue not mailed, ₽"),
+    "revenue_treatment": ("Выручка по рассылке, ₽", "Revenue mailed, ₽"),
+    "effect": ("Эффект, ₽", "Effect, ₽"), "p_value_bh": ("p (поправка BH)", "p (BH-adjusted)"),
+    "conversion_diff": ("Δ конверсии", "Δ conversion"), "conversion_p_holm": ("p конверсии (Holm)", "p conversion (Holm)"),
+    "effect_p_holm": ("p эффекта (Holm)", "p effect (Holm)"),
+    "sent": ("Отправлено", "Sent"), "delivered_share": ("Доставлено", "Delivered"), "read_share": ("Прочитано", "Read"),
+    "itt": ("Эффект на отправленного, ₽", "Effect per sent, ₽"), "itt_ci": ("Интервал на отправленного", "Interval per sent"),
+    "effect_on_delivered": ("Эффект на доставленного, ₽ (вторично)", "Effect per delivered, ₽ (secondary)"),
+    "effect_on_delivered_ci": ("Интервал на доставленного", "Interval per delivered"),
+    "control_share": ("Доля контроля", "Control share"),
+    "mde_revenue_per_client": ("MDE на клиента, ₽", "MDE per client, ₽"),
+    "mde_revenue_per_client_cuped": ("MDE на клиента с CUPED, ₽", "MDE per client with CUPED, ₽"),
+    "mde_effect": ("MDE всего, ₽", "MDE in total, ₽"), "mde_conversion": ("MDE конверсии", "MDE of conversion"),
+    "required_control": ("Нужно клиентов в контроле", "Control clients needed"), "enough": ("Контроля достаточно", "Control large enough"),
+    "forgone_revenue": ("Недополученная выручка контроля, ₽", "Revenue forgone in the control, ₽"),
+    "true_effect": ("Истинный эффект, ₽", "True effect, ₽"),
+    "true_effect_per_client": ("Истинный эффект на клиента, ₽", "True effect per client, ₽"),
+    "covered": ("Интервал накрывает истину", "Interval covers the truth"),
 }
 
 # Sentences with {placeholders} that notebooks fill with formatted figures.
@@ -431,6 +532,147 @@ TEXTS: dict[str, tuple[str, str]] = {
         "блокировка нашла {blocking} истинных пар.",
         "On the demo truth: pairwise precision {precision}, recall {recall}, F1 {f1}; group F1 {cluster_f1}; "
         "blocking found {blocking} of the true pairs.",
+    ),
+    "campaign.scope_text": (
+        "Кампании: {campaigns}; отправка {send}. Покупки учитываются {window} дней после отправки, выручка — за вычетом "
+        "возвратов; выручка за {pre} дней до отправки служит для проверки баланса и поправки CUPED.",
+        "Campaigns: {campaigns}; sent on {send}. Purchases count for {window} days after sending, revenue net of returns; "
+        "revenue in the {pre} days before sending serves the balance check and the CUPED adjustment.",
+    ),
+    "campaign.collapse_text": (
+        "Один клиент — одна строка. Если после склейки дублей у клиента несколько строк контактов, он в группе рассылки, "
+        "когда хотя бы одна строка — рассылка: канал и дата берутся по первому сообщению, затраты суммируются. Клиенты, "
+        "попавшие одновременно в рассылку и в контроль ({both}), исключены из анализа: это ошибка дизайна — при отборе "
+        "контроля дубли одного человека должны попадать в одну группу.",
+        "One customer, one row. When merging duplicates leaves a customer with several contact rows, the customer is mailed "
+        "if any row is a mailing: channel and date come from the first message, costs add up. Customers found in both the "
+        "mailing and the control ({both}) are left out: a design flaw — duplicates of one person must land in one group "
+        "when the control is drawn.",
+    ),
+    "campaign.headline_significant": (
+        "Рассылка принесла {effect} ₽ дополнительной выручки ({level}% доверительный интервал — от {low} до {high} ₽); "
+        "эффект статистически значим (p = {p}). При марже {margin} и затратах на сообщения {cost} ₽ прибыль — {profit} ₽ "
+        "(от {profit_low} до {profit_high} ₽), ROI {roi}.",
+        "The mailing brought {effect} ₽ of incremental revenue ({level}% confidence interval {low} to {high} ₽); the effect "
+        "is statistically significant (p = {p}). At a margin of {margin} and message costs of {cost} ₽ the profit is "
+        "{profit} ₽ ({profit_low} to {profit_high} ₽), ROI {roi}.",
+    ),
+    "campaign.headline_not_significant": (
+        "Оценка эффекта рассылки — {effect} ₽ дополнительной выручки, но она не значима: {level}% доверительный интервал "
+        "от {low} до {high} ₽ включает ноль (p = {p}). Прибыль при марже {margin} и затратах {cost} ₽ — {profit} ₽ "
+        "(от {profit_low} до {profit_high} ₽), ROI {roi}: эти цифры тоже не значимы.",
+        "The estimated effect of the mailing is {effect} ₽ of incremental revenue, but it is not significant: the {level}% "
+        "confidence interval {low} to {high} ₽ includes zero (p = {p}). Profit at a margin of {margin} and costs of "
+        "{cost} ₽ is {profit} ₽ ({profit_low} to {profit_high} ₽), ROI {roi}: not significant either.",
+    ),
+    "campaign.observational_prefix": (
+        "Оценка наблюдательная: группа сравнения не была случайной.",
+        "Observational estimate: the comparison group was not randomized.",
+    ),
+    "campaign.srm_ok": (
+        "Размеры групп соответствуют плану: доля контроля {share} при плане {planned} (χ² = {chi2}, p = {p}).",
+        "Group sizes match the plan: control share {share} against {planned} planned (χ² = {chi2}, p = {p}).",
+    ),
+    "campaign.srm_failed": (
+        "Размеры групп НЕ соответствуют плану: доля контроля {share} при плане {planned} (χ² = {chi2}, p = {p}). "
+        "Вероятна ошибка при отборе групп или выгрузке контактов: пока причина не найдена, выводам об эффекте доверять нельзя.",
+        "Group sizes do NOT match the plan: control share {share} against {planned} planned (χ² = {chi2}, p = {p}). "
+        "The groups were probably drawn or exported wrongly: until the cause is found the effect cannot be trusted.",
+    ),
+    "campaign.srm_skipped": (
+        "Плановая доля контроля не задана (campaign.planned_control_share), поэтому соотношение групп не проверялось; "
+        "фактическая доля контроля — {share}.",
+        "No planned control share is set (campaign.planned_control_share), so the group ratio was not checked; "
+        "the actual control share is {share}.",
+    ),
+    "campaign.balance_ok": (
+        "Группы похожи по признакам до рассылки: стандартизованная разница нигде не превышает {threshold} "
+        "(порог учитывает размер групп: в малых группах случайные расхождения больше).",
+        "The groups are alike before sending: no standardized difference exceeds {threshold} "
+        "(the threshold allows for group size: small groups differ more by chance).",
+    ),
+    "campaign.balance_bad": (
+        "Группы различаются до рассылки в {count} из {levels} проверенных значений (стандартизованная разница больше "
+        "{threshold}): {items}. При случайном отборе единичные расхождения бывают и случайно; если их много или они "
+        "крупные, проверьте, как отбирался контроль: сравнение может быть смещено.",
+        "The groups differ before sending in {count} of {levels} values checked (standardized difference above "
+        "{threshold}): {items}. With random assignment an odd difference happens by chance; if there are many or large "
+        "ones, check how the control was drawn: the comparison may be biased.",
+    ),
+    "campaign.randomized_text": (
+        "Контрольная группа отобрана случайно: разница между группами — это эффект рассылки.",
+        "The control group was drawn at random: the difference between the groups is the effect of the mailing.",
+    ),
+    "campaign.observational_text": (
+        "Контрольная группа НЕ была случайной (campaign.randomized: false). Простое сравнение смешивает эффект рассылки "
+        "с различиями между группами, поэтому главная оценка скорректирована стратификацией по признакам {strata} "
+        "(в сопоставимых стратах — {coverage} клиентов рассылки): {effect} ₽, интервал [{low}; {high}] ₽. "
+        "Это наблюдательная оценка, а не результат эксперимента: неучтённые различия групп могут её сместить.",
+        "The control group was NOT drawn at random (campaign.randomized: false). A plain comparison mixes the effect of "
+        "the mailing with differences between the groups, so the main estimate is adjusted by stratifying on {strata} "
+        "({coverage} of mailed clients fall in comparable strata): {effect} ₽, interval [{low}; {high}] ₽. It is an "
+        "observational estimate, not an experiment's result: differences not accounted for can bias it.",
+    ),
+    "campaign.arms_text": (
+        "В квадратных скобках — {level}% доверительные интервалы.",
+        "Square brackets hold {level}% confidence intervals.",
+    ),
+    "campaign.cuped_text": (
+        "Поправка CUPED на выручку до рассылки уменьшила дисперсию на {reduction}: эффект {effect} ₽, интервал "
+        "[{low}; {high}] ₽ (без поправки [{raw_low}; {raw_high}] ₽). Из эффекта {from_conversion} ₽ дают дополнительные "
+        "покупатели и {from_check} ₽ — изменение среднего чека.",
+        "The CUPED adjustment on pre-period revenue cut the variance by {reduction}: effect {effect} ₽, interval "
+        "[{low}; {high}] ₽ (unadjusted [{raw_low}; {raw_high}] ₽). Of the effect, {from_conversion} ₽ come from extra "
+        "buyers and {from_check} ₽ from a change of the average check.",
+    ),
+    "campaign.subgroups_text": (
+        "Подгруппы, где в одной из групп меньше {min_cell} клиентов, показаны без интервала и p. Подгрупп много, и "
+        "какая-то из них может «выстрелить» случайно, поэтому значимость решает p, скорректированное методом "
+        "Бенджамини–Хохберга по подгруппам таблицы (интервалы — без поправки); незначимые оценки — серым.",
+        "Subgroups with fewer than {min_cell} clients in either group have no interval and no p. With many subgroups one "
+        "may stand out by chance, so significance is judged by the p-value adjusted by Benjamini–Hochberg across the "
+        "table's subgroups (intervals are unadjusted); estimates that are not significant are grey.",
+    ),
+    "campaign.forest_text": (
+        "Точки — эффект на одного клиента по рассылке, линии — {level}% интервалы; серые — не значимы, светлые — мало клиентов.",
+        "Points are the effect per mailed client, lines {level}% intervals; grey: not significant, pale: too few clients.",
+    ),
+    "campaign.channels_text": (
+        "Каждый канал сравнивается {scope}; p скорректированы методом Холма по {n} каналам. Каналы назначены по "
+        "доступности контакта, а не случайно: различия каналов отражают и различия их клиентов.",
+        "Each channel is compared {scope}; p-values are Holm-adjusted across {n} channels. Channels follow contact "
+        "availability, not chance: differences between channels also reflect their customers.",
+    ),
+    "campaign.funnel_text": (
+        "Главная оценка — на каждого, кому отправляли сообщение (ITT): она не зависит от того, кто его получил. "
+        "Эффект на доставленного = ITT ÷ доля доставленных — вторичная оценка, она опирается на допущение, что "
+        "недоставленное сообщение не действует.",
+        "The main estimate is per client the message was sent to (ITT): it does not depend on who received it. The "
+        "effect per delivered client = ITT ÷ delivered share is secondary: it assumes an undelivered message has no effect.",
+    ),
+    "campaign.planning_text": (
+        "Следующая кампания того же размера ({clients} клиентов): минимальный обнаружимый эффект (MDE) при мощности "
+        "{power} и уровне {level}%, и сколько клиентов нужно в контроле, чтобы увидеть эффект {target} ₽ на клиента.",
+        "A next campaign of the same size ({clients} clients): the minimum detectable effect (MDE) at {power} power and "
+        "the {level}% level, and how many control clients it takes to detect an effect of {target} ₽ per client.",
+    ),
+    "campaign.planning_no_target": (
+        "Эффект на клиента в этой кампании не положителен, а целевой эффект не задан "
+        "(campaign.planning_target_per_client): нужный размер контроля не рассчитан.",
+        "The effect per client in this campaign is not positive and no target is set "
+        "(campaign.planning_target_per_client): the control size needed is not computed.",
+    ),
+    "campaign.truth_text": (
+        "Демо-данные хранят истинный ожидаемый эффект каждого клиента. Истинный эффект кампании — {truth} ₽; "
+        "оценка {effect} ₽ с интервалом [{low}; {high}] ₽ {covers}. Истина найдена для {share} клиентов рассылки.",
+        "The demo data keeps each customer's true expected effect. The campaign's true effect is {truth} ₽; the "
+        "estimate {effect} ₽ with interval [{low}; {high}] ₽ {covers}. The truth was found for {share} of mailed clients.",
+    ),
+    "campaign.truth_cells_text": (
+        "В подгруппах пол × возраст интервалы накрывают истинный эффект в {covered} из {tested} проверенных ячеек "
+        "(красные крестики на графике).",
+        "In the gender × age cells the intervals cover the true effect in {covered} of {tested} tested cells "
+        "(red crosses in the chart).",
     ),
 }
 
