@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import labels
+from analysis import labels, lifecycle
 from analysis.addresses import POSTCODE  # the one postcode rule
 from analysis.customer_metrics import require_columns
 from analysis.emails import normalize_emails
@@ -408,3 +408,24 @@ def _blocked(golden: pd.DataFrame, stop: pd.DataFrame | None) -> dict[str, np.nd
             hit = pc.is_in(pc.utf8_trim_whitespace(pc.list_flatten(cells)), value_set=listed).to_numpy(zero_copy_only=False)
             out[kind][pc.list_parent_indices(cells).to_numpy()[hit]] = True
     return out
+
+
+def localized_summary(plan: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The summary with segment and channel names in the report language (ad-hoc segments keep their names)."""
+    def segment_name(code: str) -> str:
+        if code in lifecycle.SEGMENTS:
+            return lifecycle.label([code], language)[0]
+        return labels.t(f"mailing.segment.{code}", language) if f"mailing.segment.{code}" in labels.LABELS else code
+
+    return plan.assign(segment=plan["segment"].map(segment_name),
+                       channel=plan["channel"].map(lambda c: labels.t(f"mailing.channel.{c}", language)))
+
+
+def plan_facts(plan: pd.DataFrame, assigned: pd.DataFrame, language: str) -> dict[str, str]:
+    """Figures for the mailing sentence: customers to message, cost, control, unreachable, stop-listed."""
+    reached = plan["channel"] != "none"
+    return {"customers": labels.fmt_int(plan.loc[reached, "customers"].sum(), language),
+            "cost": labels.fmt_int(plan["cost"].sum(), language),
+            "control": labels.fmt_int(plan["control"].sum(), language),
+            "unreachable": labels.fmt_int(plan.loc[~reached, "customers"].sum(), language),
+            "stopped": labels.fmt_int(int(assigned["stop_listed"].sum()), language)}

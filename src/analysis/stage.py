@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ import pandas as pd
 from analysis import labels, paths
 from analysis import params as params_mod
 
+log = logging.getLogger(__name__)
 INTERACTIVE = "interactive"  # run id of by-hand sessions in JupyterLab
 LATEST = "latest"  # link to the last fully green run
 HEADLINES = "_headlines"
@@ -46,12 +48,13 @@ class Stage:
         return labels.t(key, self.language)
 
     def read(self, table: str) -> pd.DataFrame:
-        """A table written by an earlier stage of this run (by hand: of the last green run if not made here)."""
+        """A table written by an earlier stage of this run, else (a by-hand session, or `--only` a later stage)
+        of the last fully green run."""
         path = self.run_dir / f"{table}.parquet"
-        if not path.is_file() and self.run_dir.name == INTERACTIVE:
+        if not path.is_file():
             fallback = self.run_dir.parent / LATEST / f"{table}.parquet"
             if fallback.is_file():
-                print(f"{table}: read from the last green run ({fallback.resolve().parent.name})")
+                log.info("%s: read from the last green run (%s)", table, fallback.resolve().parent.name)
                 path = fallback
         if not path.is_file():
             producer = PRODUCERS.get(table, "an earlier stage")
