@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import addresses
-from analysis.addresses import normalize_addresses
+from analysis.addresses import ADDRESS_COLUMNS, normalize_addresses
+from analysis.quality_codes import normalize_unique, result_frame
 
 raw_values = st.lists(st.one_of(st.text(), st.none(), st.just(np.nan)), max_size=15)
 address_like = st.lists(
@@ -115,3 +116,39 @@ def test_never_raises_and_is_idempotent_on_any_text(values):
 @given(st.lists(address_like, max_size=10))
 def test_idempotent_on_address_like_text(values):
     _check(values)
+
+
+# Part by part (each distinct comma-separated part once) against the whole text at once.
+
+def _one_by_one(values: pd.Series) -> pd.DataFrame:
+    return normalize_unique(values, lambda texts: result_frame([addresses._normalize_address(t) for t in texts], ADDRESS_COLUMNS),
+                            "address")
+
+
+ADDRESSES = [
+    "г. Москва, ул. Ленина, д. 5, кв. 12", "123456, г.Москва,ул.Ленина,д.5,кв.12", "Москва , , проспект Мира д 10 корпус 2",
+    ", Москва, Ленина 5-12,", ",,,", " , ", "", "-", "1234567, Москва", "123456,654321, ул Мира", "ул ,д 5", "г ,Москва",
+    "г\nМосква,\tул. Ленина\u00a0д 5", "Нижний Новгород, Гоголя 4-105", "д., 5", "ул. Ленина, д.,5", "Ленина 5,",
+    "кв 12", "Москва", "a,b", "190000 Санкт-Петербург, наб. реки Мойки 12", "ул. Ленина, д. 5 г", "ул, ул, ул",
+]
+address_pieces = st.sampled_from(["г", "г.", "ул", "д", "дом", "кв", "пр-т", "Москва", "Ленина", "5", "12", "123456",
+                                  ",", ", ", " ,", " ", "  ", ".", "-", "\t", "\n", "Д", "мкр", "8 Марта 12к2", "a"])
+
+
+def test_parts_equal_the_whole_text():
+    series = pd.Series(ADDRESSES * 2 + [None], dtype="string[pyarrow]")
+    pd.testing.assert_frame_equal(normalize_addresses(series), _one_by_one(series))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(address_pieces, max_size=14).map("".join), max_size=10))
+def test_parts_equal_the_whole_text_on_address_like_text(values):
+    series = pd.Series(values, dtype=object)
+    pd.testing.assert_frame_equal(normalize_addresses(series), _one_by_one(series))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(), max_size=10))
+def test_parts_equal_the_whole_text_on_any_text(values):
+    series = pd.Series(values, dtype=object)
+    pd.testing.assert_frame_equal(normalize_addresses(series), _one_by_one(series))

@@ -1,5 +1,7 @@
 """Tests for analysis.documents: passport, INN, OGRN, SNILS, KPP and BIK."""
 
+import random
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -210,3 +212,67 @@ def test_idempotent_on_number_like_text(values):
 def test_non_series_input_is_a_clear_error():
     with pytest.raises(ValueError, match="snils"):
         validate_snils(None)
+
+
+# The fast paths (Arrow string operations, numpy checksums) against the per-value checks (python-stdnum).
+
+FAST = [
+    (normalize_passports, documents._check_passport, ["passport", "quality", "issues"], "passport"),
+    (validate_inn, documents._check_inn, ["inn", "inn_kind", "quality", "issues"], "inn"),
+    (validate_snils, documents._check_snils, ["snils", "quality", "issues"], "snils"),
+]
+SEPARATORS = [" ", "", "-", "  ", ".", ",", ":", "/", "№", "#", " № ", "\t", "\u00a0", "—"]
+
+
+def _one_by_one(check, columns, what, values):
+    return documents._run(values, check, columns, what)
+
+
+def _numbers() -> list[str]:
+    """Valid and invalid passports, INNs and SNILS written with assorted separators and labels."""
+    rng = random.Random(11)
+    out = []
+    for i in range(3000):
+        sep = SEPARATORS[i % len(SEPARATORS)]
+        body9 = f"{rng.randrange(10**9):09d}"
+        inn10 = body9 + inn_check_digits(body9)
+        body10 = f"{rng.randrange(10**10):010d}"
+        inn12 = body10 + inn_check_digits(body10)
+        small = f"{rng.randrange(1_002_000):09d}"  # SNILS numbers not checked, and the first checked ones
+        for snils_body in (body9, small):
+            good = snils_check_digits(snils_body)
+            control = good if i % 3 else f"{(int(good) + 1) % 100:02d}"
+            out.append(f"{snils_body[:3]}-{snils_body[3:6]}-{snils_body[6:]}{sep}{control}")
+        wrong = str((int(inn10[-1]) + 1) % 10)
+        out += [inn10 if i % 4 else inn10[:-1] + wrong, inn12 if i % 5 else inn12[:-1] + wrong,
+                f"{inn12[:4]}{sep}{inn12[4:]}", f"{body9[:2]}{sep}{body9[2:4]}{sep}{body9[4:]}{rng.randrange(10)}",
+                f"{body9[:4]}{sep}{body9[4:]}{rng.randrange(100)}", body9[: i % 12]]
+    for edge in (1_001_998, 1_001_999, 1_002_000, 999_999_999):  # around the first checked SNILS number
+        body = f"{edge:09d}"
+        out += [f"{body}{snils_check_digits(body)}", f"{body}{(int(snils_check_digits(body)) + 1) % 100:02d}"]
+    out += ["0000000000", "000000000000", "000-000-000 00", "00000000000", "001-001-998 00", "4510 000000",
+            "0010 123456", "ИНН 7707083893", "ИНН: 7707083893", "инн 500100732259", "СНИЛС 112-233-445 95",
+            "серия 4510 № 123456", "N 4510 123456", "AB 123456", " 4510 123456 ", "", " ", "-", "№", "4510\n123456"]
+    return out
+
+
+@pytest.mark.parametrize(("validate", "check", "columns", "what"), FAST)
+def test_fast_path_equals_the_per_value_check(validate, check, columns, what):
+    values = pd.Series(_numbers(), dtype="string[pyarrow]")
+    pd.testing.assert_frame_equal(validate(values), _one_by_one(check, columns, what, values))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789 -.,:/№#\tNo", max_size=16), max_size=12))
+def test_fast_path_equals_the_per_value_check_on_digit_text(values):
+    series = pd.Series(values, dtype=object)
+    for validate, check, columns, what in FAST:
+        pd.testing.assert_frame_equal(validate(series), _one_by_one(check, columns, what, series))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(number_like, max_size=10))
+def test_fast_path_equals_the_per_value_check_on_number_like_text(values):
+    series = pd.Series(values, dtype=object)
+    for validate, check, columns, what in FAST:
+        pd.testing.assert_frame_equal(validate(series), _one_by_one(check, columns, what, series))

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.emails import default_disposable_domains, default_popular_domains, domain_corrections, normalize_emails
+from analysis import emails
+from analysis.emails import (
+    EMAIL_COLUMNS,
+    default_disposable_domains,
+    default_popular_domains,
+    domain_corrections,
+    normalize_emails,
+)
+from analysis.quality_codes import normalize_unique, result_frame
 
 EMAIL_ISSUES = {"email_domain_typo", "email_invalid", "email_spam", "email_placeholder"}
 EMAIL_PIECES = ["ivan", "Petrov", ".", "_", "@", "mail", "mial", "gmail", "yandex", ".ru", ".ry", ".com", ",", " ",
@@ -132,3 +140,56 @@ def test_never_raises_and_is_idempotent_on_any_text(values):
 @given(st.lists(email_like, max_size=10))
 def test_idempotent_on_email_like_text(values):
     _check(values)
+
+
+# The fast path (plain addresses at known domains, checked with Arrow) against email-validator one by one.
+
+def _one_by_one(values: pd.Series) -> pd.DataFrame:
+    """The per-address definition: every text parsed by email-validator, unknown domains corrected."""
+    popular, disposable = default_popular_domains(), frozenset(default_disposable_domains())
+    known = frozenset(popular) | disposable
+
+    def normalize(texts):
+        parsed = [emails._parse(text) for text in texts]
+        unknown = (item.domain for item in parsed if isinstance(item, emails._Address) and item.domain not in known)
+        corrections = domain_corrections(unknown, popular)
+        return result_frame([emails._finish(t, item, corrections, disposable) for t, item in zip(texts, parsed)],
+                            EMAIL_COLUMNS)
+
+    return normalize_unique(values, normalize, "email")
+
+
+LOCAL_PARTS = ["ivan", "Ivan.Petrov", "i.petrov85", "anna_s", "olga-k", "user+tag", "IVAN", "x", "1", "123", "test",
+               "test12", "Test", "no", "nomail", "no-reply", "qwerty", "aaaa", "----", "__", "a..b", ".ivan", "ivan.",
+               "иван", "ivan petrov", "ivan,p", "a" * 64, "b" * 65, "c" * 250, "ivan@home", '"ivan"', "ivan!#$%"]
+DOMAINS = [*default_popular_domains()[:12], *default_disposable_domains()[:6], "MAIL.RU", "Gmail.Com", "mail.ru.",
+           "mial.ru", "mail,ru", "company.ru", "yandex", "-mail.ru", "почта.рф", "xn--80a1acny.xn--p1ai"]
+
+
+def test_fast_path_equals_email_validator_on_combinations():
+    values = [f"{local}@{domain}" for i, local in enumerate(LOCAL_PARTS) for domain in DOMAINS[i % 5 :: 3]]
+    values += [f"ivan.petrov@{domain}" for domain in (*default_popular_domains(), *default_disposable_domains())]
+    values += [" ivan@mail.ru", "mailto:ivan@mail.ru", "ivan@@mail.ru", "нет", "", "-"]
+    series = pd.Series(values, dtype="string[pyarrow]")
+    plain, _ = emails._plain_rows(series.astype(object), emails._plain_domains(frozenset(DOMAINS)),
+                                  frozenset(default_disposable_domains()))
+    assert len(plain) > len(values) // 3  # the fast path decides most of them
+    pd.testing.assert_frame_equal(normalize_emails(series), _one_by_one(series))
+
+
+ascii_email_like = st.lists(st.sampled_from(["iv", "AN", "7", ".", "_", "-", "+", "@", "mail.ru", "gmail.com",
+                                             "mailinator.com", "yandex.ru", "test", "no", "1", "a"]), max_size=8).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ascii_email_like, max_size=10))
+def test_fast_path_equals_email_validator_on_ascii_text(values):
+    series = pd.Series(values, dtype=object)
+    pd.testing.assert_frame_equal(normalize_emails(series), _one_by_one(series))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(email_like, max_size=10))
+def test_fast_path_equals_email_validator_on_email_like_text(values):
+    series = pd.Series(values, dtype=object)
+    pd.testing.assert_frame_equal(normalize_emails(series), _one_by_one(series))

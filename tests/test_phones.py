@@ -1,12 +1,17 @@
 """Tests for analysis.phones: phone standardization and the shared unique-value helper."""
 
+import random
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.phones import is_fake_number, normalize_phones, normalize_unique
+from analysis import phones
+from analysis.phones import PHONE_COLUMNS, is_fake_number, normalize_phones, normalize_unique
+from analysis.quality_codes import result_frame
 
 PHONE_ISSUES = {"phone_fake", "phone_too_short", "phone_text", "phone_foreign"}
 PHONE_PIECES = ["+7", "8", " ", "(", ")", "-", "916", "305", "42", "17", "495", "000", "999", "доб. 12", ", ",
@@ -115,6 +120,9 @@ def test_normalize_unique_processes_each_distinct_value_once():
     assert seen == ["ab", "c", "", "7"]
     assert result["length"].tolist() == [2, 1, 2, 0, 0, 1, 1]
     assert result.index.tolist() == list(range(10, 17))
+    seen.clear()
+    text = normalize_unique(pd.Series(["ab", None, "ab", ""], dtype="string[pyarrow]"), normalize, "x")
+    assert seen == ["ab", "", ""] and text["length"].tolist() == [2, 0, 2, 0]
 
 
 @pytest.mark.parametrize(
@@ -151,3 +159,79 @@ def test_idempotent_on_phone_like_text(values):
     result = normalize_phones(pd.Series(values, dtype=object))
     assert set(result["quality"]) <= {0, 1, 2, 10}
     _check_idempotent(result)
+
+
+# The fast path (Arrow string operations and the library's metadata patterns) against the library itself.
+
+def _one_by_one(values: pd.Series) -> pd.DataFrame:
+    """The per-field definition: every part parsed and classified by phonenumbers."""
+    def normalize(texts):
+        rows = [phones._combine(t, [phones._classify_part(p, "RU") for p in phones._split_parts(t)]) for t in texts]
+        return result_frame(rows, PHONE_COLUMNS)
+
+    return normalize_unique(values, normalize, "phone")
+
+
+def _written(national: str, shape: int) -> str:
+    """A 10-digit national number in one of the usual written shapes, or with a wrong prefix."""
+    c, a, b, d = national[:3], national[3:6], national[6:8], national[8:]
+    shapes = [f"+7{national}", f"8{national}", f"7{national}", national, f"8 ({c}) {a}-{b}-{d}",
+              f"+7 ({c}) {a}-{b}-{d}", f"+7({c}){a}-{b}-{d}", f"+7 {c} {a} {b} {d}", f"8-{c}-{a}-{b}-{d}",
+              f"8 {c} {a}-{b}-{d}", f"8 ({national[:4]}) {national[4:6]}-{b}-{d}", f"({c}) {a}-{b}{d}",
+              f"9{national}", f"1 ({c}) {a}-{b}-{d}", f"+8{national}", f"+1 {national}", f"0{national}",
+              f"810{national}", f"+78{national}", f"8{national[1:]}", f"7{national}1"]
+    return shapes[shape % len(shapes)]
+
+
+def _numbers_of_every_prefix() -> list[str]:
+    """Every 4-digit start of a national number (home, Kazakh, invalid), random endings, every shape; fakes."""
+    rng = random.Random(7)
+    out = [_written(f"{lead}{rng.randrange(10**6):06d}", shape) for lead in range(1000, 10000) for shape in (lead, lead // 7)]
+    out += [_written(f"{lead}{run}", shape) for shape, lead in enumerate(("916", "495", "812", "800"))
+            for run in ("0000000", "1234567", "9876543", "7890123")]
+    return out
+
+
+DIRTY_PHONES = [
+    "+79163054217", "8 (916) 305-42-17", "89163054217", "79163054217", "9163054217", "+7 916 305 42 17",
+    "8 (4012) 30-54-21", "8 (812) 305-42-17", "88123054217", "78123054217", "8123054217", "8101234567", "81012345678",
+    "+7 800 555-35-35", "+7 809 555-35-35", "+7 808 555-35-35", "+7 701 305 42 17", "8 701 305 42 17", "7013054217",
+    "+375 29 305 42 17", "+7 (999) 999-99-99", "8 (000) 000-00-00", "+7 916 123-45-67", "+7 916 305-42-1",
+    "+7 916 305-42-177", "+8 916 305 42 17", "++79163054217", "8+9163054217", "8 (916) 305-42-17 доб. 12",
+    "8-916-305-42-17 доб. 123", "305-42-17", "3054217", "123456", "-", "нет", "", " +79163054217", "+79163054217 ",
+    "8 916 305-42-17, 8 495 305-42-17", "8 916 305 42 17 / 8 916 305 42 18", "+7 916 305 42 17 или 8 495 305 42 17",
+    "(916) 305-42-17", "8((916))305--42--17", "8 (916 305-42-17", "+7(916)3054217)", "٨٩١٦٣٠٥٤٢١٧", "8 ９１６ 305 42 17",
+]
+
+
+def test_fast_path_decides_like_the_library_for_every_prefix_and_shape():
+    values = pd.Series(_numbers_of_every_prefix() + DIRTY_PHONES, dtype="string[pyarrow]")
+    decided = phones._fast_parts(pa.array(values.to_numpy(dtype=object), pa.string()), "RU").rows
+    assert len(decided) > 2000  # the fast path decides the valid and fake home numbers among them
+    pd.testing.assert_frame_equal(normalize_phones(values), _one_by_one(values))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="+0123456789 ()-", min_size=7, max_size=20), max_size=20))
+def test_fast_path_equals_the_library_on_digit_text(values):
+    series = pd.Series(values, dtype=object)
+    pd.testing.assert_frame_equal(normalize_phones(series), _one_by_one(series))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(phone_like, max_size=10))
+def test_fast_path_equals_the_library_on_phone_like_text(values):
+    series = pd.Series(values, dtype=object)
+    pd.testing.assert_frame_equal(normalize_phones(series), _one_by_one(series))
+
+
+def test_fake_numbers_at_once_match_one_by_one():
+    digits = ["0000000", "9169999999", "1234567", "9876543", "4567890", "123456", "9163054217", "9161111112",
+              "1111111", "8901234567", "2109876", "9163054211", "000000", "7890123"]
+    assert phones._fake_numbers(pa.array(digits)).tolist() == [is_fake_number(d) for d in digits]
+
+
+def test_text_arrow_cannot_hold_goes_one_by_one():
+    texts = pd.Series(["\ud800", "8 916 305-42-17", "+7\ud800 916 305-42-17"], dtype=object)  # lone surrogates
+    expected = [phones._combine(t, [phones._classify_part(p, "RU") for p in phones._split_parts(t)]) for t in texts]
+    pd.testing.assert_frame_equal(phones._phone_rows(texts, "RU"), result_frame(expected, PHONE_COLUMNS))

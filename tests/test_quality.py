@@ -44,6 +44,9 @@ def test_dirty_record_issues_with_raw_and_suggested_values():
             "city_misspelt", "passport_invalid", "inn_invalid", "record_stale"} <= set(found.index)
     assert found.loc["email_domain_typo", "suggested_value"] == "petr@gmail.com"
     assert found.loc["city_misspelt", "raw_value"] == "Мсква" and found.loc["city_misspelt", "suggested_value"] == "Москва"
+    assert found.loc["name_patronymic_in_surname", "raw_value"] == "Иванович | Петр | "
+    assert found.loc["name_patronymic_in_surname", "suggested_value"] == "Петр Иванович"
+    assert found.loc["record_stale", "raw_value"] == "2015-01-01" and pd.isna(found.loc["record_stale", "suggested_value"])
     row = result.clean.iloc[1]
     assert pd.isna(row["phone_e164"]) and row["q_phone"] == 10 and not row["contactable_sms"]
     assert row["birth_year"] == 1990 and pd.isna(row["birth_date"]) and row["birth_precision"] == "year"

@@ -14,6 +14,10 @@ Decisions documented here (one place):
   ('ул.', 'пр-т', 'пер.', 'б-р', 'ш.', 'наб.', 'пл.', 'мкр.', 'пр-д', 'тракт', 'аллея', 'линия',
   'тупик', 'квартал', 'д. <number>'); the address keeps the normalized text, which may still be useful;
 - a text without letters or digits counts as empty (quality 2).
+
+Speed: every rule above acts inside one comma-separated part (none reaches across a comma), and parts
+repeat ('г. Москва', 'ул. Ленина', 'д. 5'): each distinct part is normalized and checked once and the
+addresses are put together from their parts with Arrow list operations.
 """
 
 from __future__ import annotations
@@ -21,15 +25,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.quality_codes import (
+    QUALITY_DTYPE,
     QUALITY_EMPTY,
     QUALITY_FIXED,
     QUALITY_INVALID,
     QUALITY_OK,
+    arrow_texts,
     normalize_unique,
     result_frame,
+    stack_rows,
+    text_array,
 )
 
 ADDRESS_INCOMPLETE = "address_incomplete"
@@ -85,6 +96,7 @@ def normalize_address_text(text: str) -> str:
 
 
 def _normalize_address(text: str) -> tuple[Any, ...]:
+    """The result row of one address text (the definition `_address_rows` computes part by part)."""
     if not _WORD_CHARACTER.search(text):
         return (pd.NA, pd.NA, QUALITY_EMPTY, "")
     address = normalize_address_text(text)
@@ -95,14 +107,56 @@ def _normalize_address(text: str) -> tuple[Any, ...]:
     return (address, postcode_value, QUALITY_OK if address == text else QUALITY_FIXED, "")
 
 
+def _part_facts(part: str) -> tuple[str, bool, str | None, bool]:
+    """One comma-separated part: normalized text, has a letter or digit, first postcode, has a street/house marker."""
+    text = normalize_address_text(part)
+    postcode = POSTCODE.search(text)
+    marker = bool(_MARKERS.search(text) or _STREET_AND_HOUSE.search(text))
+    return text, bool(_WORD_CHARACTER.search(part)), postcode.group(0) if postcode else None, marker
+
+
+def _address_rows(texts: pd.Series) -> pd.DataFrame:
+    """`_normalize_address` of every text, from the facts of its distinct comma-separated parts."""
+    values = arrow_texts(texts)
+    if values.null_count:  # texts Arrow cannot hold go one by one
+        odd = pc.is_null(values).to_numpy(zero_copy_only=False)
+        fine, odd = np.flatnonzero(~odd), np.flatnonzero(odd)
+        rows = [_normalize_address(text) for text in texts.iloc[odd]]
+        return stack_rows(len(texts), [(fine, _address_rows(texts.iloc[fine])), (odd, result_frame(rows, ADDRESS_COLUMNS))])
+    parts = pc.split_pattern(values, ",")
+    owner = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+    encoded = pc.dictionary_encode(parts.flatten())
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    facts = [_part_facts(part) for part in encoded.dictionary.to_pylist()]
+    normalized = pa.array([fact[0] for fact in facts], pa.string()).take(encoded.indices)
+    word, postcode, marker = (np.array([fact[i] for fact in facts], dtype=object)[codes] for i in (1, 2, 3))
+    keep = pc.greater(pc.utf8_length(normalized), 0)
+    counts = np.bincount(owner[keep.to_numpy(zero_copy_only=False)], minlength=len(values))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    address = pc.binary_join(pa.ListArray.from_arrays(offsets, normalized.filter(keep)), ", ")
+    has_word = np.bincount(owner, weights=word.astype(float), minlength=len(values)) > 0
+    marked = np.bincount(owner, weights=marker.astype(float), minlength=len(values)) > 0
+    with_postcode = np.flatnonzero(pd.notna(postcode))
+    first_owner, first = np.unique(owner[with_postcode], return_index=True)
+    postcodes = np.full(len(values), None, dtype=object)
+    postcodes[first_owner] = postcode[with_postcode[first]]
+    complete = marked & (pc.utf8_length(address).to_numpy(zero_copy_only=False) >= MIN_ADDRESS_LENGTH)
+    same = pc.equal(address, values).to_numpy(zero_copy_only=False)
+    empty = pa.array(~has_word)
+    null = pa.scalar(None, pa.string())
+    return pd.DataFrame({
+        "address": text_array(pc.if_else(empty, null, address)),
+        "postcode": text_array(pc.if_else(empty, null, pa.array(postcodes, pa.string()))),
+        "quality": np.select([~has_word, ~complete, same], [QUALITY_EMPTY, QUALITY_INVALID, QUALITY_OK],
+                             QUALITY_FIXED).astype(QUALITY_DTYPE),
+        "issues": text_array(pa.array(np.where(has_word & ~complete, ADDRESS_INCOMPLETE, ""), pa.string())),
+    })
+
+
 def normalize_addresses(values: pd.Series) -> pd.DataFrame:
     """Normalize raw address text.
 
     Columns: address (normalized text), postcode (6 digits or <NA>), quality (0 ok, 1 standardized,
     2 empty, 10 incomplete) and issues (address_incomplete).
     """
-
-    def normalize(texts: pd.Series) -> pd.DataFrame:
-        return result_frame([_normalize_address(text) for text in texts], ADDRESS_COLUMNS)
-
-    return normalize_unique(values, normalize, "address")
+    return normalize_unique(values, _address_rows, "address")

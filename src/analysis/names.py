@@ -8,6 +8,10 @@ Decisions (one place):
   cannot be made single-script is invalid (quality 10); names fully in Latin are left as they are;
 - digits, symbols, placeholder words ('тест', 'xxx', 'нет'), repeated letters and initials alone are name_junk;
 - invalid and empty names have no parts (<NA>); the display form keeps ё.
+
+Speed: names are mostly unique, their words and token patterns are not. One-field names of Cyrillic words
+and initials and all split-field records are computed at once: each distinct word or field prepared once,
+each distinct token pattern decided once by the same rules, texts assembled with Arrow string operations.
 """
 from __future__ import annotations
 
@@ -20,9 +24,20 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pymorphy3
 
-from analysis.quality_codes import QUALITY_EMPTY, QUALITY_FIXED, QUALITY_INVALID, QUALITY_OK
+from analysis.quality_codes import (
+    QUALITY_EMPTY,
+    QUALITY_FIXED,
+    QUALITY_INVALID,
+    QUALITY_OK,
+    arrow_texts,
+    other_rows,
+    stack_rows,
+    text_array,
+)
 from analysis.readers import TEXT
 
 # Issue codes of the quality vocabulary.
@@ -238,6 +253,32 @@ def _normalized_text(raw: str) -> str | None:
     return "".join(ch if ch.isalpha() or ch in _KEEP_PUNCT else " " for ch in text)
 
 
+class _Piece(NamedTuple):
+    status: str  # 'ok' | 'junk' | 'bad_script' | 'turkic' (a marker: joins the token before it)
+    token: _Token | None
+    latin_fixed: bool
+    key: str
+
+
+@lru_cache(maxsize=200_000)
+def _piece(body: str, is_initial: bool, cyrillic_context: bool) -> _Piece:
+    """One piece of a name (a word or an initial) as a token, or why it cannot be one."""
+    body, script = _fix_script(body, cyrillic_context)
+    if script == "bad":
+        return _Piece("bad_script", None, False, "")
+    key = body.lower().replace("ё", "е")
+    if key in JUNK_WORDS or (len(key) > 1 and not key.strip(key[0] + "-'")):
+        return _Piece("junk", None, False, key)
+    latin_fixed = script == "fixed"
+    if is_initial:
+        upper = body.upper()
+        return _Piece("ok", _Token((upper if len(upper) == 1 else body) + ".", "initial", _INITIAL_EV), latin_fixed, key)
+    if key in TURKIC_MARKERS:
+        return _Piece("turkic", None, latin_fixed, key)
+    display = _title(body)
+    return _Piece("ok", _Token(display, "word", _word_evidence(display.lower())), latin_fixed, key)
+
+
 @lru_cache(maxsize=100_000)
 def _prepare(raw: str) -> _Prepared:
     """Clean one name text into display tokens with role evidence, or say why it cannot be a name."""
@@ -251,25 +292,18 @@ def _prepare(raw: str) -> _Prepared:
     tokens: list[_Token] = []
     latin_fixed = False
     for body, is_initial in pieces:
-        body, script = _fix_script(body, cyrillic_context)
-        if script == "bad":
-            return _Prepared("bad_script", (), False)
-        latin_fixed |= script == "fixed"
-        key = body.lower().replace("ё", "е")
-        if key in JUNK_WORDS or (len(key) > 1 and not key.strip(key[0] + "-'")):
-            return _Prepared("junk", (), False)
-        if is_initial:
-            upper = body.upper()
-            tokens.append(_Token((upper if len(upper) == 1 else body) + ".", "initial", _INITIAL_EV))
-        elif key in TURKIC_MARKERS:
+        piece = _piece(body, is_initial, cyrillic_context)
+        if piece.status in ("bad_script", "junk"):
+            return _Prepared(piece.status, (), False)
+        latin_fixed |= piece.latin_fixed
+        if piece.status == "turkic":
             if not tokens or tokens[-1].kind != "word":  # 'оглы'/'кызы' must follow the father's name
                 return _Prepared("junk", (), False)
             father = tokens.pop()
-            ev = _Evidence(float("-inf"), 0.0, 1.0, None, TURKIC_MARKERS[key])
-            tokens.append(_Token(f"{father.text} {key}", "turkic", ev))
+            ev = _Evidence(float("-inf"), 0.0, 1.0, None, TURKIC_MARKERS[piece.key])
+            tokens.append(_Token(f"{father.text} {piece.key}", "turkic", ev))
         else:
-            display = _title(body)
-            tokens.append(_Token(display, "word", _word_evidence(display.lower())))
+            tokens.append(piece.token)
     return _Prepared("ok", tuple(tokens), latin_fixed)
 
 
@@ -361,14 +395,13 @@ def _gender(last: Sequence[_Token], first: Sequence[_Token], patronymic: Sequenc
     The surname outranks the first name because dictionaries misread many non-Russian first names
     ('Лейсан', 'Айгюн' parse as masculine), while 'Козлова' is female whatever the first name.
     """
-    if len(patronymic) == 1 and patronymic[0].ev.patronymic_gender:
-        return patronymic[0].ev.patronymic_gender
-    by_surname = _surname_gender(last)
-    if by_surname:
-        return by_surname
-    if first and first[0].kind == "word":
-        return first[0].ev.name_gender
-    return None
+    return _pick_gender(patronymic[0].ev.patronymic_gender if len(patronymic) == 1 else None, _surname_gender(last),
+                        first[0].ev.name_gender if first and first[0].kind == "word" else None)
+
+
+def _pick_gender(by_patronymic: str | None, by_surname: str | None, by_first_name: str | None) -> str | None:
+    """The first gender told: patronymic, then surname ending, then first name."""
+    return by_patronymic or by_surname or by_first_name
 
 
 def _rendered(last: str | None, first: str | None, patronymic: str | None) -> set[str]:
@@ -425,10 +458,14 @@ def _split_field(raw: str | None, is_patronymic: bool) -> _Prepared:
     return _prepare(raw)
 
 
-@lru_cache(maxsize=100_000)
-def _parse_split(last_raw: str | None, first_raw: str | None, patronymic_raw: str | None) -> _Result:
-    raws = (last_raw, first_raw, patronymic_raw)
-    fields = [_split_field(raw, i == 2) for i, raw in enumerate(raws)]
+_Order = tuple[tuple[int, int, int], tuple[str, ...]]  # fields (by position) read as last, first, patronymic; issues
+
+
+def _split_order(fields: Sequence[_Prepared]) -> _Result | _Order:
+    """A fixed result (empty, junk, bad script) or which field is the surname, first name and patronymic.
+
+    Reads the fields' statuses and their tokens' kinds and evidence only, never their text.
+    """
     statuses = {f.status for f in fields}
     if statuses == {"empty"}:
         return _EMPTY
@@ -441,15 +478,30 @@ def _parse_split(last_raw: str | None, first_raw: str | None, patronymic_raw: st
         return _JUNK
     issues = [ISSUE_LATIN] if any(f.latin_fixed for f in fields) else []
     last_ev, first_ev, patronymic_ev = (_field_evidence(t) for t in (last, first, patronymic))
+    order = [0, 1, 2]
     if _patronymic_in_surname(last, last_ev, first_ev, patronymic, patronymic_ev):
         issues.append(ISSUE_PATRONYMIC_IN_SURNAME)
         last, patronymic = patronymic, last
         last_ev = patronymic_ev
+        order = [2, 1, 0]
     if _swapped(last, last_ev, first, first_ev):
         issues.append(ISSUE_SWAPPED)
         last, first = first, last
+        order[0], order[1] = order[1], order[0]
+    return (order[0], order[1], order[2]), tuple(issues)
+
+
+def _parse_split(last_raw: str | None, first_raw: str | None, patronymic_raw: str | None) -> _Result:
+    """One split-field record (the definition `check_split_names` computes for all records at once)."""
+    raws = (last_raw, first_raw, patronymic_raw)
+    fields = [_split_field(raw, i == 2) for i, raw in enumerate(raws)]
+    decision = _split_order(fields)
+    if isinstance(decision, _Result):
+        return decision
+    order, issues = decision
+    last, first, patronymic = (fields[i].tokens for i in order)
     changed = any((raw or "") != (_join(f.tokens) or "") for raw, f in zip(raws, fields))
-    return _result(last, first, patronymic, changed, issues)
+    return _result(last, first, patronymic, changed, list(issues))
 
 
 def _patronymic_in_surname(last: Sequence[_Token], last_ev: _Evidence, first_ev: _Evidence,
@@ -491,20 +543,39 @@ def _as_text(value: Hashable) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _frame(results: list[_Result], codes: np.ndarray, index: pd.Index) -> pd.DataFrame:
-    """Per-unique results spread back to rows; code -1 (missing input) gets the empty result."""
-    results = [*results, _EMPTY]
-    take = np.where(codes < 0, len(results) - 1, codes)
-    columns = list(zip(*results))
+def _results_table(results: Sequence[_Result]) -> pd.DataFrame:
+    """One row per result, with the output column types."""
+    columns = list(zip(*results)) if results else [()] * len(COLUMNS)
+    return _table(dict(zip(COLUMNS, columns)))
+
+
+def _table(columns: dict[str, object]) -> pd.DataFrame:
+    """The output columns typed: initials bool, quality int8, the others text (lists or Arrow arrays)."""
     out = {}
-    for name, values in zip(COLUMNS, columns):
+    for name in COLUMNS:
+        values = columns[name]
         if name == "initials":
-            out[name] = np.array(values, dtype=bool)[take]
+            out[name] = np.asarray(values, dtype=bool)
         elif name == "quality":
-            out[name] = np.array(values, dtype=np.int8)[take]
+            out[name] = np.asarray(values, dtype=np.int8)
         else:
-            out[name] = pd.array(list(values), dtype=TEXT).take(take)
-    return pd.DataFrame(out, index=index)
+            out[name] = text_array(values) if isinstance(values, pa.Array) else pd.array(list(values), dtype=TEXT)
+    return pd.DataFrame(out)
+
+
+def _spread(table: pd.DataFrame, codes: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """Per-unique rows spread back to the records; code -1 (missing input) gets the empty result."""
+    table = pd.concat([table, _results_table([_EMPTY])], ignore_index=True)
+    out = table.take(np.where(codes < 0, len(table) - 1, codes))
+    out.index = index
+    return out
+
+
+def _distinct_texts(uniques: pd.Index) -> list[str | None]:
+    """`_as_text` of factorized values (text columns as they are)."""
+    if isinstance(uniques.dtype, pd.StringDtype):
+        return uniques.to_numpy(dtype=object).tolist()
+    return [_as_text(u) for u in uniques]
 
 
 def _on_uniques(values: pd.Series, func: Callable[[str | None], object]) -> tuple[list, np.ndarray]:
@@ -529,8 +600,12 @@ def parse_full_names(values: pd.Series) -> pd.DataFrame:
     quality (0 ok, 1 standardized/fixed, 2 empty, 10 invalid) and issues (';'-joined codes, '' when none).
     """
     values = _require_series(values, "values")
-    results, codes = _on_uniques(values, lambda s: _EMPTY if s is None else _parse_full(s))
-    return _frame(results, codes, values.index)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = _distinct_texts(uniques)
+    plain, plain_table = _plain_full_names(texts)
+    rest = other_rows(len(texts), plain)
+    table = stack_rows(len(texts), [(plain, plain_table), (rest, _results_table([_parse_full(texts[i]) for i in rest]))])
+    return _spread(table, codes, values.index)
 
 
 def check_split_names(last: pd.Series, first: pd.Series, patronymic: pd.Series) -> pd.DataFrame:
@@ -542,9 +617,193 @@ def check_split_names(last: pd.Series, first: pd.Series, patronymic: pd.Series) 
     for s, n in zip(series[1:], ("first", "patronymic")):
         if not s.index.equals(series[0].index):
             raise ValueError(f"'{n}' must have the same index as 'last'")
-    codes, rows = _factorize_rows(*series)
-    results = [_parse_split(*(_as_text(v) for v in row)) for row in rows]
-    return _frame(results, codes, series[0].index)
+    return _split_rows(series).set_axis(series[0].index)
+
+
+# ---------------------------------------------------------------- whole columns at once
+#
+# The per-record definitions above (`_parse_full`, `_parse_split`) decide a name from the kinds and evidence
+# of its tokens, then put its texts together. Names share words and the same few token patterns, so the
+# columns are computed at once: each distinct word or field is prepared once, each distinct pattern decided
+# once (by the same role and swap rules), and the texts are assembled with Arrow string operations.
+
+_PLAIN_FULL_NAME = "^[А-яЁё .]*[А-яЁё][А-яЁё .]*$"  # Cyrillic words and initials: read piece by piece
+_PLAIN_MAX_PIECES = 3
+_NO_SLOTS = (-1, -1, -1, -1, -1)
+
+
+class _Slots(NamedTuple):
+    """Token positions of the surname (two at most), first name (two at most) and patronymic; -1 when none."""
+
+    positions: tuple[int, int, int, int, int]
+    initials: bool  # an initial in the first name or patronymic
+    joined_initials: bool  # first name and patronymic both end in an initial ('Н.Д.' is standard too)
+
+
+@lru_cache(maxsize=20_000)
+def _plain_slots(signature: tuple[tuple[str, _Evidence], ...]) -> _Slots | None:
+    """Where the tokens of a full name with this signature go (None: junk), by `_stable_roles` itself."""
+    tokens = tuple(_Token(str(i), kind, ev) for i, (kind, ev) in enumerate(signature))
+    roles = _stable_roles(tokens) if _has_word(tokens) else None
+    if roles is None:
+        return None
+    surname, first, patronymic = ([int(t.text) for t in roles.get(role, ())] for role in ("S", "N", "P"))
+    positions = (*(surname + [-1, -1])[:2], *(first + [-1, -1])[:2], *(patronymic + [-1])[:1])
+    kinds = [kind for kind, _ in signature]
+    initials = any(kinds[i] == "initial" for i in (*first, *patronymic))
+    joined = bool(first and patronymic) and kinds[first[-1]] == "initial" and kinds[patronymic[0]] == "initial"
+    return _Slots(positions, initials, joined)
+
+
+def _texts_at(texts: pa.Array, ids: np.ndarray) -> pa.Array:
+    """texts[ids], null where the id is -1."""
+    return texts.take(pa.array(np.where(ids < 0, 0, ids), mask=ids < 0))
+
+
+def _joined(*parts: pa.Array, separator: str = " ") -> pa.Array:
+    """Element-wise join of the non-null parts (null when all are null)."""
+    out = parts[0]
+    for part in parts[1:]:
+        out = pc.coalesce(pc.binary_join_element_wise(out, part, separator), out, part)
+    return out
+
+
+def _equal(left: pa.Array, right: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.equal(left, right), False).to_numpy(zero_copy_only=False)
+
+
+def _genders(by_patronymic: np.ndarray, by_surname: np.ndarray, by_first_name: np.ndarray) -> np.ndarray:
+    return np.frompyfunc(_pick_gender, 3, 1)(by_patronymic, by_surname, by_first_name)
+
+
+def _piece_matrix(raw: pa.Array) -> tuple[list[_Piece], np.ndarray, np.ndarray]:
+    """The distinct pieces of plain names and, per name, its piece numbers (-1: none) and piece count."""
+    pieces = pc.split_pattern_regex(raw, "[ .]+")  # what `_pieces` makes of words, initials and dots
+    flat = pieces.flatten()
+    keep = pc.greater(pc.utf8_length(flat), 0)
+    owner = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False)[keep.to_numpy(zero_copy_only=False)]
+    encoded = pc.dictionary_encode(flat.filter(keep))
+    facts = [_piece(body, len(body) == 1, True) for body in encoded.dictionary.to_pylist()]
+    count = np.bincount(owner, minlength=len(raw))
+    position = np.arange(len(owner)) - np.concatenate([[0], np.cumsum(count)])[owner]
+    matrix = np.full((len(raw), _PLAIN_MAX_PIECES), -1)
+    fits = position < _PLAIN_MAX_PIECES
+    matrix[owner[fits], position[fits]] = encoded.indices.to_numpy(zero_copy_only=False)[fits]
+    return facts, matrix, count
+
+
+class _RowSlots(NamedTuple):
+    positions: np.ndarray  # (rows, 5) token positions as in `_Slots`
+    initials: np.ndarray
+    joined_initials: np.ndarray
+    junk: np.ndarray  # no word order fits
+
+
+def _row_slots(tokens: list[_Token | None], matrix: np.ndarray) -> _RowSlots:
+    """`_plain_slots` of each row's token signature, decided once per distinct signature."""
+    classes: dict[tuple[str, _Evidence], int] = {}  # (kind, evidence) -> class number from 1; 0: no token
+    piece_class = np.array([classes.setdefault((t.kind, t.ev), len(classes) + 1) if t else 0 for t in tokens] + [0])
+    codes, patterns = _factorize_rows(*(pd.Series(piece_class[matrix[:, i]]) for i in range(_PLAIN_MAX_PIECES)))
+    signatures = list(classes)
+    slots = [_plain_slots(tuple(signatures[c - 1] for c in row if c)) for row in patterns]
+    return _RowSlots(
+        np.array([slot.positions if slot else _NO_SLOTS for slot in slots], dtype=np.int64).reshape(-1, 5)[codes],
+        np.array([bool(slot and slot.initials) for slot in slots], dtype=bool)[codes],
+        np.array([bool(slot and slot.joined_initials) for slot in slots], dtype=bool)[codes],
+        np.array([slot is None for slot in slots], dtype=bool)[codes],
+    )
+
+
+def _plain_full_names(texts: list[str | None]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Positions and rows of the texts of Cyrillic words and initials (up to three), as `_parse_full` reads them."""
+    values = arrow_texts(texts)
+    rows = np.flatnonzero(pc.fill_null(pc.match_substring_regex(values, _PLAIN_FULL_NAME), False).to_numpy(zero_copy_only=False))
+    raw = values.take(pa.array(rows))
+    facts, matrix, count = _piece_matrix(raw)
+    status = np.array([fact.status for fact in facts] + ["ok"], dtype=object)[matrix]  # -1 (no piece): ok
+    junk = (status == "junk").any(axis=1)
+    decided = (count <= _PLAIN_MAX_PIECES) & (junk | (status == "ok").all(axis=1))  # Turkic markers: one by one
+    tokens = [fact.token for fact in facts]
+    slots = _row_slots(tokens, matrix)
+    junk |= decided & slots.junk
+    ok = decided & ~junk
+    positions = np.where(ok[:, None], slots.positions, -1)
+    ids = np.where(positions < 0, -1, np.take_along_axis(matrix, np.maximum(positions, 0), axis=1))
+
+    display = pa.array([t.text if t else None for t in tokens], pa.string())
+    surname = _joined(_texts_at(display, ids[:, 0]), _texts_at(display, ids[:, 1]))
+    first = _joined(_texts_at(display, ids[:, 2]), _texts_at(display, ids[:, 3]))
+    patronymic = _texts_at(display, ids[:, 4])
+    told = [(t.ev.patronymic_gender, _surname_gender((t,)), t.ev.name_gender if t.kind == "word" else None)
+            if t else (None, None, None) for t in tokens] + [(None, None, None)]  # last: no token
+    told = np.array(told, dtype=object).reshape(-1, 3)
+    lone_surname = np.where(ids[:, 1] < 0, ids[:, 0], -1)
+    gender = _genders(told[ids[:, 4], 0], told[lone_surname, 1], told[ids[:, 2], 2])
+    as_written = _equal(raw, _joined(surname, first, patronymic)) | (
+        slots.joined_initials & _equal(raw, _joined(surname, pc.binary_join_element_wise(first, patronymic, ""))))
+    frame = _table({
+        "last_name": surname, "first_name": first, "patronymic": patronymic,
+        "initials": slots.initials & ok,
+        "name_gender": pa.array(np.where(ok, gender, None), pa.string()),
+        "quality": np.where(junk, _JUNK.quality, np.where(as_written, QUALITY_OK, QUALITY_FIXED)),
+        "issues": pa.array(np.where(junk, _JUNK.issues, ""), pa.string()),
+    })
+    return rows[decided], frame.iloc[np.flatnonzero(decided)].reset_index(drop=True)
+
+
+class _FieldFacts(NamedTuple):
+    shape: _Prepared  # the field with its token texts dropped: all that `_split_order` reads
+    text: str | None
+    changed: bool  # the field is not written as its tokens are
+    initials: bool
+    told: tuple[str | None, str | None, str | None]  # gender told as patronymic, by surname ending, as first name
+
+
+@lru_cache(maxsize=100_000)
+def _field_facts(raw: str | None, is_patronymic: bool) -> _FieldFacts:
+    field = _split_field(raw, is_patronymic)
+    tokens = field.tokens
+    text = _join(tokens)
+    told = (tokens[0].ev.patronymic_gender if len(tokens) == 1 else None, _surname_gender(tokens),
+            tokens[0].ev.name_gender if tokens and tokens[0].kind == "word" else None)
+    shape = field._replace(tokens=tuple(t._replace(text="") for t in tokens))
+    return _FieldFacts(shape, text, (raw or "") != (text or ""), any(t.kind == "initial" for t in tokens), told)
+
+
+def _split_rows(series: list[pd.Series]) -> pd.DataFrame:
+    """`_parse_split` of every record: fields prepared once per distinct value, decided once per pattern."""
+    facts, ids = [], []
+    for number, column in enumerate(series):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        facts.append([_field_facts(text, number == 2) for text in [*_distinct_texts(uniques), None]])
+        ids.append(np.where(codes < 0, len(uniques), codes))
+    shapes: dict[_Prepared, int] = {}
+    shape_ids = [np.array([shapes.setdefault(f.shape, len(shapes)) for f in column])[i] for column, i in zip(facts, ids)]
+    pattern_codes, patterns = _factorize_rows(*(pd.Series(i) for i in shape_ids))
+    by_id = list(shapes)
+    decisions = [_split_order([by_id[i] for i in pattern]) for pattern in patterns] + [_EMPTY]  # + one for no records
+    fixed = np.array([isinstance(d, _Result) for d in decisions], dtype=bool)[pattern_codes]
+    orders = np.array([(0, 1, 2) if isinstance(d, _Result) else d[0] for d in decisions], dtype=np.int64)[pattern_codes]
+    issues = np.array([d.issues if isinstance(d, _Result) else ";".join(d[1]) for d in decisions], dtype=object)[pattern_codes]
+    fixed_quality = np.array([d.quality if isinstance(d, _Result) else QUALITY_OK for d in decisions])[pattern_codes]
+
+    def by_role(role: int, attribute: Callable[[_FieldFacts], object]) -> np.ndarray:
+        """The attribute of the field read as surname (0), first name (1) or patronymic (2), record by record."""
+        columns = [np.array([attribute(f) for f in column], dtype=object)[i] for column, i in zip(facts, ids)]
+        return np.choose(orders[:, role], columns)
+
+    changed = np.zeros(len(pattern_codes), dtype=bool)
+    for column, i in zip(facts, ids):
+        changed |= np.array([f.changed for f in column], dtype=bool)[i]
+    initials = by_role(1, lambda f: f.initials).astype(bool) | by_role(2, lambda f: f.initials).astype(bool)
+    gender = _genders(by_role(2, lambda f: f.told[0]), by_role(0, lambda f: f.told[1]), by_role(1, lambda f: f.told[2]))
+    texts = [pa.array(np.where(fixed, None, by_role(role, lambda f: f.text)), pa.string()) for role in range(3)]
+    return _table({
+        "last_name": texts[0], "first_name": texts[1], "patronymic": texts[2], "initials": initials & ~fixed,
+        "name_gender": pa.array(np.where(fixed, None, gender), pa.string()),
+        "quality": np.where(fixed, fixed_quality, np.where(changed | (issues != ""), QUALITY_FIXED, QUALITY_OK)),
+        "issues": pa.array(issues, pa.string()),
+    })
 
 
 @lru_cache(maxsize=200_000)

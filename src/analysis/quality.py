@@ -8,8 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import addresses, birthdates, documents, emails, geo, names, phones
+from analysis.quality_codes import text_array
 from analysis.readers import TEXT
 
 ISSUE_COLUMNS = ["source", "source_id", "field", "issue", "raw_value", "suggested_value"]
@@ -63,11 +66,13 @@ def audit(customers: pd.DataFrame, as_of: dt.date, cfg: Mapping[str, Any], last_
     out = pd.DataFrame({"record_key": base["source"].astype(str) + ":" + base["source_id"].astype(str),
                         "source": base["source"], "source_id": base["source_id"]})
     issue_parts: list[pd.DataFrame] = []
-    name_frame, name_raw = _names(base)
+    name_frame = _names(base)
     for col in ("last_name", "first_name", "patronymic", "name_gender"):
         out[col] = name_frame[col]
     out["q_name"] = name_frame["quality"].astype("int8")
-    issue_parts.append(_issues(base, "name", name_frame["issues"], name_raw, _joined_name(name_frame)))
+    named = np.flatnonzero(name_frame["issues"].fillna("").ne("").to_numpy(dtype=bool))  # only these rows list texts
+    issue_parts.append(_issues(base, "name", name_frame["issues"], _raw_names(base.iloc[named]).reindex(base.index),
+                               _joined_name(name_frame.iloc[named]).reindex(base.index)))
     stated = base["gender"].where(base["gender"].isin(["M", "F"])).astype(TEXT)
     conflict = names.gender_conflict(stated, name_frame["name_gender"]).fillna(False).astype(bool)
     out["gender_stated"] = stated
@@ -84,21 +89,24 @@ def audit(customers: pd.DataFrame, as_of: dt.date, cfg: Mapping[str, Any], last_
         if "suggested" in result:
             suggested = result["suggested"].fillna(suggested)
         issue_parts.append(_issues(base, rule.field, result["issues"], base[rule.raw], suggested))
-    out["email_local"] = out["email"].str.split("@").str[0]
+    out["email_local"] = _email_local(out["email"])
     out["card_number"] = base["card_number"].str.replace(r"\D", "", regex=True).replace("", pd.NA)
     for col in ("registration_date", "updated_at", "consent_sms", "consent_email", "consent_viber"):
         out[col] = base[col]
     out = _match_keys(out)
     out = contactability(out)
-    stale = _stale(base, cfg["stale_years"], as_of, last_activity)
+    seen = _last_seen(base, last_activity)
+    stale = _stale(seen, cfg["stale_years"], as_of)
     out["stale"] = stale
+    seen_text = pd.Series(pd.NA, index=base.index, dtype=object)
+    seen_text[stale] = seen[stale].dt.strftime("%Y-%m-%d")
     issue_parts.append(_issues(base, "record", pd.Series(np.where(stale, "record_stale", ""), index=base.index),
-                               _last_seen(base, last_activity).dt.strftime("%Y-%m-%d"), pd.Series(pd.NA, index=base.index)))
+                               seen_text, pd.Series(pd.NA, index=base.index)))
     issues = pd.concat([p for p in issue_parts if len(p)], ignore_index=True) if any(len(p) for p in issue_parts) else pd.DataFrame(columns=ISSUE_COLUMNS)
     return Audit(out, issues[ISSUE_COLUMNS])
 
 
-def _names(base: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+def _names(base: pd.DataFrame) -> pd.DataFrame:
     """Parse one-field names where a source has them, check split fields elsewhere."""
     one_field = base["full_name"].notna()
     parts = []
@@ -107,28 +115,36 @@ def _names(base: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     if (~one_field).any():
         split = base.loc[~one_field]
         parts.append(names.check_split_names(split["last_name"], split["first_name"], split["patronymic"]))
-    frame = pd.concat(parts).reindex(base.index)
-    raw = base["full_name"].fillna(
-        base[["last_name", "first_name", "patronymic"]].fillna("").astype(str).agg(" | ".join, axis=1)
-    )
-    return frame, raw
+    return pd.concat(parts).reindex(base.index)
+
+
+def _raw_names(base: pd.DataFrame) -> pd.Series:
+    """The name as written: the one-field name, else 'last | first | patronymic'."""
+    split = base[["last_name", "first_name", "patronymic"]].fillna("").astype(str)
+    return base["full_name"].fillna(split["last_name"] + " | " + split["first_name"] + " | " + split["patronymic"])
+
+
+def _email_local(email: pd.Series) -> pd.Series:
+    """The part of each address before the first '@' (as `str.split("@").str[0]`: text objects, <NA>)."""
+    local = pc.list_element(pc.split_pattern(pa.array(email.astype(TEXT)), "@", max_splits=1), 0)
+    return pd.Series(text_array(local), index=email.index).astype(object)
 
 
 def _joined_name(frame: pd.DataFrame) -> pd.Series:
-    cols = frame[["last_name", "first_name", "patronymic"]].astype(object).fillna("")
-    return (cols["last_name"] + " " + cols["first_name"] + " " + cols["patronymic"]).str.strip().replace("", pd.NA)
+    cols = frame[["last_name", "first_name", "patronymic"]].astype(TEXT).fillna("")
+    joined = (cols["last_name"] + " " + cols["first_name"] + " " + cols["patronymic"]).str.strip()
+    return joined.astype(object).where(joined != "", pd.NA)
 
 
 def _issues(base: pd.DataFrame, field: str, codes: pd.Series, raw: pd.Series, suggested: pd.Series) -> pd.DataFrame:
     """One row per (record, issue code) from a ';'-joined issue column."""
-    codes = codes.fillna("").astype(str).reset_index(drop=True)
-    has = codes != ""
-    if not has.any():
+    has = np.flatnonzero((codes.fillna("") != "").to_numpy(dtype=bool))
+    if not len(has):
         return pd.DataFrame(columns=ISSUE_COLUMNS)
     frame = pd.DataFrame({
-        "source": base["source"][has].to_numpy(), "source_id": base["source_id"][has].to_numpy(), "field": field,
-        "issue": codes[has].str.split(";").to_numpy(), "raw_value": raw.reset_index(drop=True)[has].astype(object).to_numpy(),
-        "suggested_value": suggested.reset_index(drop=True)[has].astype(object).to_numpy(),
+        "source": base["source"].iloc[has].to_numpy(), "source_id": base["source_id"].iloc[has].to_numpy(), "field": field,
+        "issue": codes.iloc[has].astype(str).str.split(";").to_numpy(), "raw_value": raw.iloc[has].astype(object).to_numpy(),
+        "suggested_value": suggested.iloc[has].astype(object).to_numpy(),
     })
     return frame.explode("issue", ignore_index=True)
 
@@ -159,10 +175,9 @@ def _last_seen(base: pd.DataFrame, last_activity: pd.Series | None) -> pd.Series
     return seen
 
 
-def _stale(base: pd.DataFrame, years: int, as_of: dt.date, last_activity: pd.Series | None) -> pd.Series:
-    """Records neither updated nor used (a purchase) for `years` years."""
+def _stale(seen: pd.Series, years: int, as_of: dt.date) -> np.ndarray:
+    """Records neither updated nor used (a purchase, `seen` from `_last_seen`) for `years` years."""
     cutoff = pd.Timestamp(as_of) - pd.DateOffset(years=years)
-    seen = _last_seen(base, last_activity)
     return (seen.notna() & (seen < cutoff)).to_numpy()
 
 

@@ -6,7 +6,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analysis.readers import TEXT
 
@@ -44,7 +46,10 @@ def normalize_unique(
     if not isinstance(values, pd.Series):
         raise ValueError(f"{what}: expected a pandas Series, got {type(values).__name__}")
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    texts = pd.Series([as_text(value) for value in uniques], dtype=object)
+    if isinstance(values.dtype, pd.StringDtype):  # text already: only missing values need `as_text`
+        texts = pd.Series(uniques.fillna("").to_numpy(dtype=object), dtype=object)
+    else:
+        texts = pd.Series([as_text(value) for value in uniques], dtype=object)
     table = normalize(texts).reset_index(drop=True)
     result = table.take(codes)
     result.index = values.index
@@ -63,3 +68,58 @@ def result_frame(rows: list[tuple[Any, ...]], columns: list[str], dtypes: dict[s
 def join_issues(codes: list[str]) -> str:
     """';'-join issue codes once each, in first-seen order."""
     return ";".join(dict.fromkeys(code for code in codes if code))
+
+
+def arrow_texts(texts: pd.Series | list[str]) -> pa.Array:
+    """Texts as an Arrow string array for the vectorized fast paths. A text Arrow cannot hold (a lone
+    surrogate) becomes null: fast paths decide no null, so such a text goes the per-value way."""
+    values = texts.to_numpy(dtype=object) if isinstance(texts, pd.Series) else texts
+    try:
+        return pa.array(values, pa.string())
+    except UnicodeEncodeError:
+        return pa.array([text if _encodable(text) else None for text in values], pa.string())
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text_array(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """An Arrow string array as a pandas text column (no copy through Python objects)."""
+    return pd.arrays.ArrowStringArray(pa.chunked_array([values]) if isinstance(values, pa.Array) else values)
+
+
+def other_rows(size: int, positions: np.ndarray) -> np.ndarray:
+    """The positions in range(size) not in `positions`."""
+    rest = np.ones(size, dtype=bool)
+    rest[positions] = False
+    return np.flatnonzero(rest)
+
+
+def stack_rows(size: int, pieces: list[tuple[np.ndarray, pd.DataFrame]]) -> pd.DataFrame:
+    """One frame of `size` rows from frames computed for disjoint row positions (positions, frame)."""
+    positions = np.concatenate([where for where, _ in pieces])
+    if len(positions) != size:
+        raise ValueError(f"stack_rows: {len(positions)} rows given for {size} positions")
+    frame = pd.concat([part for _, part in pieces], ignore_index=True)
+    order = np.empty(size, dtype=np.intp)
+    order[positions] = np.arange(size)
+    return frame.take(order).reset_index(drop=True)
+
+
+def digit_matrix(values: pa.Array, width: int) -> np.ndarray:
+    """The digits of ASCII digit strings of length `width` (no nulls) as an (n, width) uint8 matrix."""
+    values = values.cast(pa.large_string())
+    if not len(values):
+        return np.zeros((0, width), dtype=np.uint8)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+    if values.null_count or (np.diff(offsets) != width).any():
+        raise ValueError(f"digit_matrix: expected strings of exactly {width} digits")
+    digits = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(len(values), width) - ord("0")
+    if (digits > 9).any():
+        raise ValueError(f"digit_matrix: expected strings of exactly {width} digits")
+    return digits
