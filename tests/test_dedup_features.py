@@ -41,6 +41,12 @@ def test_swap_with_recognizes_first_and_last_name_written_in_each_others_field()
     assert compare(frame, spec, [(0, 1), (0, 2)])["last"].tolist() == [1, 0]
 
 
+def test_a_lone_initial_stays_neutral_when_names_may_be_swapped():
+    frame = pd.DataFrame({"last": ["морозова", "морозова", "галина"], "first": ["галина", "г", "морозова"]})
+    spec = {"name": "first", "method": "string", "columns": ["first"], "thresholds": [0.95], "swap_with": "last"}
+    assert compare(frame, spec, [(0, 1), (1, 2)])["first"].tolist() == [MISSING, 0]
+
+
 def test_exact_cascade_gives_email_then_local_part_levels():
     frame = pd.DataFrame({"email": ["ivan@mail.ru", "ivan@mail.ru", "ivan@ya.ru", "petr@mail.ru", None],
                           "email_local": ["ivan", "ivan", "ivan", "petr", None]})

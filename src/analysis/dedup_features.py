@@ -132,8 +132,9 @@ class StringLevels(BaseCompareFeature):
         k = len(args) // 2
         left, right = args[:k], args[k:]
         sim = self._similarity(left[0], right[0])
-        if k == 2:
-            sim = np.fmax(sim, np.minimum(self._similarity(left[0], right[1]), self._similarity(left[1], right[0])))
+        if k == 2:  # a neutral value (missing, a lone initial) stays neutral unless the crossed fields agree outright
+            crossed = np.minimum(self._similarity(left[0], right[1]), self._similarity(left[1], right[0]))
+            sim = np.where(np.isnan(sim) & ~(crossed >= self.thresholds[-1]), np.nan, np.fmax(sim, crossed))
         out = np.searchsorted(self.thresholds, np.nan_to_num(sim, nan=0.0), side="right").astype(np.int8)
         out[np.isnan(sim)] = MISSING
         if self.tf_bits is None:
