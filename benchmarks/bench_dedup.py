@@ -3,20 +3,29 @@
 Synthesizes persons in numpy (Russian-like names from small lists, spouses sharing surname, address and sometimes a
 phone or e-mail), writes them as 1C / loyalty records with duplicates (typos, gaps, swaps, year-only birth dates,
 second phones, other e-mail domains, new cards), runs `analysis.dedup_groups.deduplicate` and prints seconds per
-step, peak memory and F1. Usage: `python benchmarks/bench_dedup.py --persons 1000000` (1.3 million records).
+step, peak memory and F1, with the engine of params/default.yaml. With --demo, the records are the demo chain's
+customers after ingest and the quality audit, and the truth is the demo's.
+
+    .venv/bin/python benchmarks/bench_dedup.py --persons 1000000          # 1.3 million synthetic records
+    .venv/bin/python benchmarks/bench_dedup.py --demo --persons 1000000   # 1.24 million demo records
 """
 from __future__ import annotations
 
 import argparse
 import functools
 import resource
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from analysis import dedup_candidates, dedup_eval
+from analysis import dedup_candidates, dedup_eval, demo_data, ingest, params, quality
 from analysis.dedup_groups import deduplicate
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SURNAMES = ("Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Фёдоров Морозов Волков Алексеев "
             "Лебедев Семёнов Егоров Павлов Козлов Степанов Николаев Орлов Андреев Макаров Никитин Захаров Зайцев "
@@ -50,60 +59,6 @@ TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы�
                     "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya".split()))
 TYPO_LETTERS = "аеиоунтскрлвмд"
 
-CONFIG = {  # the proposed default configuration for customers_clean
-    "id_column": "record_key",
-    "blocking": {"max_block_size": 50, "rules": [
-        {"name": "phone", "columns": ["phone_all"], "split": ";"},
-        {"name": "email", "columns": ["email"]},
-        {"name": "email_local", "columns": ["email_local"]},
-        {"name": "card", "columns": ["card_number"]},
-        {"name": "inn", "columns": ["inn"]},
-        {"name": "snils", "columns": ["snils"]},
-        {"name": "passport", "columns": ["passport"]},
-        {"name": "last_first_patronymic", "columns": ["last_key", "first_key", "patronymic_key"]},
-        {"name": "last_birth_date", "columns": ["last_key", "birth_date"]},
-        {"name": "first_birth_date", "columns": ["first_key", "birth_date"]},
-        {"name": "first_last_sorted", "columns": ["first_key", "last_key"], "method": "sorted_neighbourhood",
-         "window": 3},
-    ]},
-    "comparisons": [
-        {"name": "last_name", "method": "string", "columns": ["last_key"], "thresholds": [0.95, 0.88],
-         "swap_with": "first_key", "term_frequency": True},
-        {"name": "first_name", "method": "string", "columns": ["first_key"], "thresholds": [0.95, 0.88, 0.8],
-         "swap_with": "last_key", "term_frequency": True},
-        {"name": "patronymic", "method": "string", "columns": ["patronymic_key"], "thresholds": [0.95, 0.88, 0.8],
-         "term_frequency": True},
-        {"name": "gender", "method": "exact", "columns": ["name_gender"]},
-        {"name": "birth_date", "method": "date_parts", "columns": ["birth_year", "birth_month", "birth_day"]},
-        {"name": "phone", "method": "any_equal", "columns": ["phone_all"], "separator": ";"},
-        {"name": "email", "method": "exact", "columns": ["email", "email_local"]},
-        {"name": "city", "method": "exact", "columns": ["city"]},
-        {"name": "address", "method": "string", "columns": ["address"], "scorer": "token_set",
-         "thresholds": [0.95, 0.8]},
-        {"name": "inn", "method": "exact", "columns": ["inn"]},
-        {"name": "snils", "method": "exact", "columns": ["snils"]},
-        {"name": "passport", "method": "exact", "columns": ["passport"]},
-        {"name": "card", "method": "exact", "columns": ["card_number"]},
-    ],
-    "classifier": {"method": "fellegi_sunter", "threshold": 0.8, "review_threshold": 0.3, "u_sample": 300_000},
-    "vetoes": [
-        {"comparison": "first_name", "levels": [0], "unless": ["inn", "snils", "passport"]},
-        {"comparison": "patronymic", "levels": [0], "unless": ["inn", "snils", "passport"]},
-        {"comparison": "gender", "levels": [0], "unless": ["inn", "snils", "passport"]},
-        {"comparison": "birth_date", "levels": [0], "unless": ["inn", "snils", "passport"]},
-    ],
-    "groups": {"max_check_size": 500},
-    "survivorship": {
-        "source_priority": ["1c", "loyalty"], "rules": ["complete", "source", "recent"],
-        "fields": {"name": ["last_name", "first_name", "patronymic", "gender"],
-                   "birth": ["birth_date", "birth_year", "birth_month", "birth_day", "birth_precision"],
-                   "email": ["email"], "phone": ["phone_e164"], "place": ["city", "address"],
-                   "passport": ["passport"], "inn": ["inn"], "snils": ["snils"], "card": ["card_number"],
-                   "consent": ["consent_sms", "consent_email", "consent_viber"]},
-        "field_rules": {"consent": ["recent"]},
-        "collect": {"phones": "phone_all", "emails": "email"},
-    },
-}
 
 
 def _feminine(surname: str) -> str:
@@ -310,16 +265,51 @@ def _document(values: np.ndarray, present: np.ndarray) -> pd.Series:
     return pd.Series(values.astype(str), dtype=object).where(present, None)
 
 
+def _engine(columns: pd.Index) -> dict:
+    """The default engine of params/default.yaml, its golden record limited to the columns the records have."""
+    engine = params.load(root=ROOT)["dedup"]["engine"]
+    surv = engine["survivorship"]
+    fields = {group: [c for c in cols if c in columns] for group, cols in surv["fields"].items()}
+    return {**engine, "survivorship": {**surv, "fields": {g: cols for g, cols in fields.items() if cols}}}
+
+
+def _demo_records(persons: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """customers_clean of the demo chain (generated, ingested and audited) and the true person of each record."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "demo"
+        start = time.perf_counter()
+        demo_data.generate(out, persons=persons, seed=seed)
+        demo = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+        sources = {n: {**s, "path": str(out / Path(s["path"]).relative_to("data/demo"))}
+                   for n, s in demo["sources"].items() if s["table"] == "customers"}
+        profile = Path(tmp) / "bench.yaml"
+        profile.write_text(yaml.safe_dump({"as_of": demo["as_of"], "sources": sources}, allow_unicode=True),
+                           encoding="utf-8")
+        p = params.load(profile, root=ROOT)
+        customers = ingest.ingest(p, ROOT).tables["customers"]
+        clean = quality.audit(customers, p["as_of"], p["quality"]).clean
+        truth = pd.read_parquet(out / "truth" / "records.parquet")
+    person = clean[["source", "source_id"]].merge(truth[["source", "source_id", "person_id"]], how="left")["person_id"]
+    print(f"demo chain of {persons:,} persons generated, ingested and audited in {time.perf_counter() - start:.0f} s")
+    return clean, person.to_numpy()
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--demo", action="store_true", help="the demo chain's audited customers instead of synthesis")
     parser.add_argument("--no-golden", action="store_true", help="skip golden records")
     args = parser.parse_args()
     start = time.perf_counter()
-    records, truth = synthesize(args.persons, args.seed)
-    print(f"synthesized {len(records):,} records of {args.persons:,} persons in {time.perf_counter() - start:.1f} s")
-    config = {**CONFIG, "survivorship": None} if args.no_golden else CONFIG
+    if args.demo:
+        records, truth = _demo_records(args.persons, args.seed)
+    else:
+        records, truth = synthesize(args.persons, args.seed)
+        print(f"synthesized {len(records):,} records of {args.persons:,} persons in {time.perf_counter() - start:.1f} s")
+    config = _engine(records.columns)
+    if args.no_golden:
+        config["survivorship"] = None
     start, cpu = time.perf_counter(), time.process_time()
     result = deduplicate(records, config)
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -329,7 +319,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     print(f"peak memory (max RSS, incl. synthesis): {peak:.2f} GB")
     print({k: int(v) for k, v in result.stats.items() if not k.endswith("_s")})  # counts
-    names = dedup_candidates.rule_names(CONFIG["blocking"]["rules"])
+    names = dedup_candidates.rule_names(config["blocking"]["rules"])
     print(dedup_eval.blocking_recall(result.pairs, truth, names).to_string(index=False))
     match = (result.pairs["decision"] == "match").to_numpy()
     pairs = dedup_eval.pair_list_scores(result.pairs["left"].to_numpy()[match],

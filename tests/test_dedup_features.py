@@ -54,6 +54,14 @@ def test_exact_cascade_gives_email_then_local_part_levels():
     assert compare(frame, spec, [(0, 1), (0, 2), (0, 3), (0, 4)])["email"].tolist() == [2, 1, 0, MISSING]
 
 
+def test_exact_cascade_is_neutral_when_a_later_level_is_absent_on_both_sides():
+    """Local parts that only spell the name are blanked in email_local_key: equal or not, they are no evidence."""
+    frame = pd.DataFrame({"email": ["popova.mariya@bk.ru", "popova.mariya@mail.ru", "popova1992@ya.ru", "p.m@ya.ru"],
+                          "email_local_key": [None, None, "popova1992", None]})
+    spec = {"name": "email", "method": "exact", "columns": ["email", "email_local_key"]}
+    assert compare(frame, spec, [(0, 1), (0, 3), (0, 2), (2, 3)])["email"].tolist() == [MISSING, MISSING, 0, 0]
+
+
 def test_any_equal_finds_a_shared_number_among_several():
     frame = pd.DataFrame({"phone_all": ["+7916;+7903", "+7903", "+7999", None, "+7916; +7000"]})
     spec = {"name": "phone", "method": "any_equal", "columns": ["phone_all"]}

@@ -4,7 +4,7 @@ A comparison is plain data (params can hold it); each gives an integer level per
 MISSING (-1) when a value is absent on either side (a neutral state, not a disagreement):
     {"name": "first_name", "method": "string", "columns": ["first_key"], "thresholds": [0.95, 0.88],
      "scorer": "jaro_winkler", "swap_with": "last_key"}     levels 2 (>= 0.95), 1 (>= 0.88), 0 (below)
-    {"name": "email", "method": "exact", "columns": ["email", "email_local"]}
+    {"name": "email", "method": "exact", "columns": ["email", "email_local_key"]}
                                                            2 e-mail equal, 1 local part equal, 0 neither
     {"name": "phone", "method": "any_equal", "columns": ["phone_all"], "separator": ";"}   1 a shared value, 0 none
     {"name": "birth", "method": "date_parts", "columns": ["birth_year", "birth_month", "birth_day"]}
@@ -15,9 +15,11 @@ Decisions documented here (one place):
 - every text column is factorized once; string similarities (rapidfuzz `cpdist`) are computed once per unique
   pair of values, so repeated names cost nothing; the scorers never change the text (no Latin-only cleaning);
 - `swap_with` also compares the column crosswise with another one (first name written in the surname field):
-  the similarity is the larger of the straight one and the smaller of the two crossed ones;
+  the similarity is the larger of the straight one and the smaller of the two crossed ones, except that a neutral
+  straight one (missing, a lone initial) stays neutral unless the crossed ones reach the top threshold;
 - `exact` with several columns is a cascade: the level says which column agreed first; missing = the first
-  column is absent on either side;
+  column is absent on either side, or nothing agreed and a later column is absent on both sides (two e-mails
+  whose local parts only spell the name are no evidence either way);
 - `date_parts` compares the parts present on both sides: a year-only date is compatible with a full date of that
   year (level 1, weak evidence of its own), a year-only and a day.month date share no part (missing);
 - `"term_frequency": true` (exact and string) adds a column `<name>:tf` with a weight adjustment in bits for
@@ -109,6 +111,8 @@ class ExactLevels(BaseCompareFeature):
         out = np.zeros(len(left[0]), dtype=np.int8)
         for i, (lv, rv) in enumerate(zip(left, right)):
             out[(out == 0) & (lv == rv) & (lv >= 0)] = k - i
+        for lv, rv in zip(left[1:], right[1:]):  # nothing agreed, a level absent on both sides: neutral
+            out[(out == 0) & (lv < 0) & (rv < 0)] = MISSING
         out[(left[0] < 0) | (right[0] < 0)] = MISSING
         return out if self.tf_bits is None else (out, _adjustment(self.tf_bits, left[0], right[0], out == k))
 

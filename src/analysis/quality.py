@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import addresses, birthdates, documents, emails, geo, names, phones
+from analysis import addresses, birthdates, documents, email_names, emails, geo, names, phones
 from analysis.quality_codes import text_array
 from analysis.readers import TEXT
 
@@ -150,11 +150,13 @@ def _issues(base: pd.DataFrame, field: str, codes: pd.Series, raw: pd.Series, su
 
 
 def _match_keys(out: pd.DataFrame) -> pd.DataFrame:
-    """Keys for dedup: folded name parts and a gender-neutral surname."""
+    """Keys for dedup: folded name parts, a gender-neutral surname, the e-mail local part where it is more than the name."""
     out = out.copy()
     out["last_key"] = names.neutral_surname(out["last_name"], out["gender"])
     out["first_key"] = names.name_match_key(out["first_name"])
     out["patronymic_key"] = names.name_match_key(out["patronymic"])
+    out["email_local_key"] = email_names.name_free_local(out["email_local"], out["last_name"], out["first_name"],
+                                                         out["patronymic"])
     return out
 
 
