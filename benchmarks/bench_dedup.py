@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis import dedup_candidates, dedup_eval, demo_data, ingest, params, quality
+from analysis import dedup_candidates, dedup_eval, demo_data, email_names, ingest, params, quality
 from analysis.dedup_groups import deduplicate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,6 +256,8 @@ def synthesize(n_persons: int, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]
         "consent_email": pd.array(rng.random(m) < 0.5, dtype="boolean"),
         "consent_viber": pd.array(rng.random(m) < 0.3, dtype="boolean"),
     })
+    frame["email_local_key"] = email_names.name_free_local(frame["email_local"], frame["last_name"], frame["first_name"],
+                                                           frame["patronymic"])  # as the quality audit makes it
     text = [c for c in frame.columns if frame[c].dtype == object]
     frame[text] = frame[text].astype("string[pyarrow]")
     return frame, person
