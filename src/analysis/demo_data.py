@@ -47,7 +47,7 @@ def generate(out_dir: Path, persons: int = 5000, seed: int = 7, end_date: date =
     contacts, campaign_truth, extra = demo_sales.make_campaign(rng_campaign, people, records, behaviour, catalogue,
                                                                end_date, params)
     sales = demo_sales.make_sales(rng_sales, people, records, behaviour, catalogue, len(stores), extra, end_date,
-                                  params)
+                                  params, rng_campaign)
 
     counts = {"stores.csv": write_csv(out / "stores.csv", [pa.Table.from_pandas(stores.astype(str))])}
     counts["1c/kontragenty.csv"] = write_csv(out / "1c" / "kontragenty.csv", [demo_people.onec_customers(records)],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -70,8 +70,9 @@ _METRE_QTY = ((4, 2), (6, 2), (10, 3), (20, 3), (30, 2), (40, 1), (50, 1), (60, 
 _CHANNEL_DELIVERY = {"viber": 0.85, "sms": 0.95, "email": 0.93}
 _CHANNEL_READ = {"viber": 0.75, "sms": 0.55, "email": 0.45}
 _CHANNEL_COST = {"viber": "0.90", "sms": "1.20", "email": "0.10"}
-# Probability of an extra purchase after a delivered message, by gender and age band (<25, 25-44, 45-59, 60+).
-_CONVERSION = {"F": (0.10, 0.22, 0.14, 0.06), "M": (0.06, 0.12, 0.07, 0.0)}
+# Probability of an extra purchase after a delivered message, by gender and age band (<25, 25-44, 45-59, 60+): a
+# coupon mailing strong enough that the 5 000-person demo measures it (men 60+ do not respond: a true null cell).
+_CONVERSION = {"F": (0.20, 0.40, 0.30, 0.12), "M": (0.12, 0.25, 0.15, 0.0)}
 _AGE_BANDS = (25, 45, 60)
 
 
@@ -87,8 +88,8 @@ class SalesParams:
     home_store_share: float = 0.88
     return_share: float = 0.04
     anonymous_share: float = 0.05  # of 1C sale documents
-    campaign_target_share: float = 0.30  # of the records with a contact
-    control_share: float = 0.20
+    campaign_target_share: float = 0.75  # of the records with a contact (at most every contactable person)
+    control_share: float = 0.30
     campaign_days_before_end: int = 46
     effect_window_days: int = 30
     effect_mean_delay_days: float = 6.0
@@ -170,7 +171,8 @@ def _time_texts() -> tuple[pa.Array, pa.Array]:
 
 @dataclass
 class Sales:
-    """All generated sales (arrays are aligned per receipt / per line; times in seconds since 1970)."""
+    """All generated sales (arrays are aligned per receipt / per line, a receipt's lines are contiguous; times in
+    seconds since 1970)."""
 
     receipt_record: np.ndarray  # record row, -1 for anonymous
     receipt_onec: np.ndarray  # True: 1C document, False: loyalty receipt
@@ -264,9 +266,13 @@ def _assign_records(rng: np.random.Generator, person: np.ndarray, day: np.ndarra
 
 def make_sales(rng: np.random.Generator, persons: pd.DataFrame, records: pa.Table, behaviour: pd.DataFrame,
                catalogue: pd.DataFrame, n_stores: int, extra: tuple[np.ndarray, np.ndarray], end_date: date,
-               params: SalesParams) -> Sales:
+               params: SalesParams, campaign_rng: np.random.Generator) -> Sales:
     """Receipts of the history window: registration purchases, a seasonal Poisson process per person until churn,
-    the campaign's extra purchases, anonymous 1C cash sales, then lines and returns."""
+    anonymous 1C cash sales, then lines and returns; and the campaign's extra purchases (never returned).
+
+    The extra purchases draw from ``campaign_rng`` and are merged in time order at the end, so every other receipt
+    (time, customer record, store, lines, returns) is the same whatever the campaign does.
+    """
     start, end = history_window(end_date)
     weights = _day_weights(start, end - start + 1)
     cum = np.concatenate([[0.0], np.cumsum(weights)])
@@ -283,15 +289,11 @@ def make_sales(rng: np.random.Generator, persons: pd.DataFrame, records: pa.Tabl
     first_ts = np.full(len(persons), np.iinfo(np.int64).max)
     np.minimum.at(first_ts, records["person"].to_numpy(), records["registered"].to_numpy().astype(np.int64))
     at_reg = np.flatnonzero((reg >= start) & (reg <= end))
-    extra_person, extra_ts = extra
-    person = np.concatenate([person, at_reg, extra_person])
-    ts = np.concatenate([ts, first_ts[at_reg] + rng.integers(60, 900, len(at_reg)), extra_ts])
-    is_extra = np.arange(len(person)) >= len(person) - len(extra_person)
-    record = _assign_records(rng, person, ts // SECONDS_PER_DAY, behaviour, _record_slots(records, len(persons)))
-    onec = _is_onec(records)[record]
-    home = rng.random(len(person)) < params.home_store_share
-    store = np.where(home, behaviour["home_store"].to_numpy()[person], rng.integers(0, n_stores, len(person)))
-    line_p = behaviour["line_p"].to_numpy()[person]
+    person = np.concatenate([person, at_reg])
+    ts = np.concatenate([ts, first_ts[at_reg] + rng.integers(60, 900, len(at_reg))])
+    slots = _record_slots(records, len(persons))
+    record_onec = _is_onec(records)
+    record, onec, store, line_p = _place_receipts(rng, person, ts, behaviour, slots, record_onec, n_stores, params)
 
     n_anon = int(round(onec.sum() * params.anonymous_share / (1 - params.anonymous_share)))
     anon_day = _sample_days(rng, cum, np.zeros(n_anon, np.int64), np.full(n_anon, end - start))
@@ -300,15 +302,55 @@ def make_sales(rng: np.random.Generator, persons: pd.DataFrame, records: pa.Tabl
     store = np.concatenate([store, rng.integers(0, n_stores, n_anon)])
     ts = np.concatenate([ts, (start + anon_day) * SECONDS_PER_DAY + _seconds_of_day(rng, n_anon)])
     line_p = np.concatenate([line_p, np.full(n_anon, 0.25)])
-    is_extra = np.concatenate([is_extra, np.zeros(n_anon, bool)])
+    base = _with_lines(rng, catalogue, ts, (record, onec, store, line_p))
+    returns = _make_returns(rng, base.receipt_ts, base.receipt_lines, base.receipt_first_line, end, params)
+    base = replace(base, **returns)
 
+    extra_person, extra_ts = extra
+    placed = _place_receipts(campaign_rng, extra_person, extra_ts, behaviour, slots, record_onec, n_stores, params)
+    return _merge_sales(base, _with_lines(campaign_rng, catalogue, extra_ts, placed))
+
+
+def _place_receipts(rng: np.random.Generator, person: np.ndarray, ts: np.ndarray, behaviour: pd.DataFrame,
+                    slots: tuple[np.ndarray, np.ndarray], record_onec: np.ndarray, n_stores: int,
+                    params: SalesParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Customer record, 1C flag, store and lines propensity of each receipt of a person."""
+    record = _assign_records(rng, person, ts // SECONDS_PER_DAY, behaviour, slots)
+    home = rng.random(len(person)) < params.home_store_share
+    store = np.where(home, behaviour["home_store"].to_numpy()[person], rng.integers(0, n_stores, len(person)))
+    return record, record_onec[record], store, behaviour["line_p"].to_numpy()[person]
+
+
+def _with_lines(rng: np.random.Generator, catalogue: pd.DataFrame, ts: np.ndarray,
+                placed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> Sales:
+    """Receipts at ``ts`` placed as ``_place_receipts`` returns, in time order (random order within a second), with
+    their lines and no returns yet."""
     order = np.lexsort((rng.random(len(ts)), ts))
-    record, onec, store, ts, line_p, is_extra = (x[order] for x in (record, onec, store, ts, line_p, is_extra))
+    record, onec, store, line_p = (x[order] for x in placed)
+    ts = ts[order]
     n_lines = 1 + rng.binomial(5, line_p)
     first_line = np.cumsum(n_lines) - n_lines
     product, q2, amount = _make_lines(rng, catalogue, np.repeat(ts, n_lines))
-    ret = _make_returns(rng, ts, n_lines, first_line, is_extra, end, params)
-    return Sales(record, onec, store, ts, first_line, n_lines, product, q2, amount, *ret)
+    none = np.zeros(0, dtype=np.int64)
+    return Sales(record, onec, store, ts, first_line, n_lines, product, q2, amount, none, none, none, none, none)
+
+
+def _merge_sales(base: Sales, extra: Sales) -> Sales:
+    """Receipts of both in time order (``base`` first within a second); the extra receipts' lines follow the base
+    lines (each receipt's lines stay contiguous) and the returns of base receipts are re-indexed."""
+    order = np.argsort(np.concatenate([base.receipt_ts, extra.receipt_ts]), kind="stable")
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+
+    def both(name: str) -> np.ndarray:
+        return np.concatenate([getattr(base, name), getattr(extra, name)])
+
+    receipts = {name: both(name)[order] for name in ("receipt_record", "receipt_onec", "receipt_store", "receipt_ts",
+                                                     "receipt_lines")}
+    first_line = np.concatenate([base.receipt_first_line, extra.receipt_first_line + len(base.line_product)])[order]
+    return Sales(**receipts, receipt_first_line=first_line, line_product=both("line_product"), line_q2=both("line_q2"),
+                 line_amount=both("line_amount"), return_of=position[base.return_of], return_ts=base.return_ts,
+                 return_line=base.return_line, return_first=base.return_first, return_count=base.return_count)
 
 
 def _make_lines(rng: np.random.Generator, catalogue: pd.DataFrame,
@@ -334,9 +376,9 @@ def _make_lines(rng: np.random.Generator, catalogue: pd.DataFrame,
 
 
 def _make_returns(rng: np.random.Generator, ts: np.ndarray, n_lines: np.ndarray, first_line: np.ndarray,
-                  is_extra: np.ndarray, end: int, params: SalesParams) -> tuple[np.ndarray, ...]:
+                  end: int, params: SalesParams) -> dict[str, np.ndarray]:
     """Returns 1-14 days after ~4% of the receipts (not after end_date): all lines or some of them."""
-    chosen = np.flatnonzero(~is_extra & (rng.random(len(ts)) < params.return_share))
+    chosen = np.flatnonzero(rng.random(len(ts)) < params.return_share)
     day = ts[chosen] // SECONDS_PER_DAY + rng.integers(1, 15, len(chosen))
     keep = day <= end
     chosen, day = chosen[keep], day[keep]
@@ -354,7 +396,8 @@ def _make_returns(rng: np.random.Generator, ts: np.ndarray, n_lines: np.ndarray,
     which, line = which[selected], line[selected]
     ret_count = np.bincount(which, minlength=len(chosen))
     ret_first = np.cumsum(ret_count) - ret_count
-    return chosen, ret_ts, line, ret_first, ret_count
+    return {"return_of": chosen, "return_ts": ret_ts, "return_line": line, "return_first": ret_first,
+            "return_count": ret_count}
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -404,10 +447,11 @@ def make_campaign(rng: np.random.Generator, persons: pd.DataFrame, records: pa.T
     key = np.log(rng.random(len(pool))) / np.where(active, 4.0, 1.0)
     target = np.sort(pool[np.argsort(-key, kind="stable")[:k]])
     onec = _is_onec(records)[target]
-    control = np.zeros(len(target), bool)
-    for system in (True, False):
-        rows = np.flatnonzero(onec == system)
-        control[rng.permutation(rows)[: int(round(params.control_share * len(rows)))]] = True
+    tp = person[target]
+    gender = persons["gender"].to_numpy()[tp]
+    band = _age_band(persons["birth_day"].to_numpy()[tp], sent_day)
+    # the same control share in every system × gender × age band cell, like the mailing stage's holdout
+    control = _stratified_draw(rng, (onec * 2 + (gender == "F")) * (len(_AGE_BANDS) + 1) + band, params.control_share)
 
     ch = channel[target]
     valid = np.where(ch == "email", records["email_ok"].to_numpy()[target], records["phone_ok"].to_numpy()[target])
@@ -415,9 +459,6 @@ def make_campaign(rng: np.random.Generator, persons: pd.DataFrame, records: pa.T
     p_read = pd.Series(ch).map(_CHANNEL_READ).to_numpy(float)
     delivered = ~control & (rng.random(len(target)) < p_deliver)
     read = delivered & (rng.random(len(target)) < p_read)
-    tp = person[target]
-    gender = persons["gender"].to_numpy()[tp]
-    band = _age_band(persons["birth_day"].to_numpy()[tp], sent_day)
     q = np.where(gender == "F", np.asarray(_CONVERSION["F"])[band], np.asarray(_CONVERSION["M"])[band])
     converts = delivered & (rng.random(len(target)) < q)
     delay_pmf, delay_days = _delay_pmf(params)
@@ -445,6 +486,15 @@ def make_campaign(rng: np.random.Generator, persons: pd.DataFrame, records: pa.T
         "expected_effect_rub": np.round(lift * check_kop / 100, 2), "expected_conversion_lift": lift,
     }).sort_values("person_id", kind="stable").reset_index(drop=True)
     return contacts, truth, (tp[buyers], extra_ts)
+
+
+def _stratified_draw(rng: np.random.Generator, stratum: np.ndarray, share: float) -> np.ndarray:
+    """Mask of round-half-up(share × size) members drawn at random from each stratum (codes 0..k)."""
+    order = np.lexsort((rng.random(len(stratum)), stratum))
+    sizes = np.bincount(stratum)
+    rank = np.empty(len(stratum), dtype=np.int64)
+    rank[order] = np.arange(len(stratum)) - (np.cumsum(sizes) - sizes)[stratum[order]]
+    return rank < np.floor(share * sizes + 0.5)[stratum]
 
 
 def _delay_pmf(params: SalesParams) -> tuple[np.ndarray, np.ndarray]:
