@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from analysis.customer_metrics import customer_metrics, purchases
+from analysis.labels import SEGMENT_LABELS
 from analysis.lifecycle import (
-    LABELS,
     PRESETS,
     SEGMENTS,
     Thresholds,
@@ -63,7 +63,7 @@ def test_recency_counts_calendar_days_from_receipts(days_later, expected):
 
 def test_every_segment_has_russian_and_english_labels():
     for code in SEGMENTS:
-        ru, en = LABELS[code]
+        ru, en = SEGMENT_LABELS[code]
         assert ru and en and ru != en
 
 

@@ -13,6 +13,30 @@ STAGE_TITLES: dict[str, tuple[str, str]] = {
     "05_campaign_effect": ("Эффект рассылки", "Campaign effect"),
 }
 
+# Lifecycle codes (segments, their axes, spend groups): code -> (Russian, English).
+SEGMENT_LABELS: dict[str, tuple[str, str]] = {
+    "new": ("Новые", "New"),
+    "prospective": ("Перспективные", "Prospective"),
+    "regular": ("Постоянные", "Regular"),
+    "active": ("Активные", "Active"),
+    "falling_asleep": ("Засыпающие", "Falling asleep"),
+    "asleep": ("Уснувшие", "Asleep"),
+    "new_active": ("Новые активные", "New active"),
+    "new_falling_asleep": ("Новые засыпающие", "New falling asleep"),
+    "new_asleep": ("Новые уснувшие", "New asleep"),
+    "prospective_active": ("Перспективные активные", "Prospective active"),
+    "prospective_falling_asleep": ("Перспективные засыпающие", "Prospective falling asleep"),
+    "prospective_asleep": ("Перспективные уснувшие", "Prospective asleep"),
+    "regular_active": ("Постоянные активные", "Regular active"),
+    "regular_falling_asleep": ("Постоянные засыпающие", "Regular falling asleep"),
+    "regular_asleep": ("Постоянные уснувшие", "Regular asleep"),
+    "no_purchases": ("Без покупок (всё возвращено)", "No purchases (all returned)"),
+    "not_in_base": ("Ещё не в базе", "Not yet in the base"),
+    "low_spend": ("Низкие траты", "Low spend"),
+    "mid_spend": ("Средние траты", "Mid spend"),
+    "high_spend": ("Высокие траты", "High spend"),
+}
+
 LABELS: dict[str, tuple[str, str]] = {
     # runner and index page
     "index.title": ("Отчёты по повторным продажам", "Repeat-sales reports"),

@@ -19,6 +19,7 @@ from analysis.customer_metrics import (
     to_day,
     wall_clock,
 )
+from analysis.labels import SEGMENT_LABELS
 
 COUNT_GROUPS = ("new", "prospective", "regular")
 RECENCY_GROUPS = ("active", "falling_asleep", "asleep")
@@ -27,29 +28,6 @@ NO_PURCHASES = "no_purchases"
 NOT_IN_BASE = "not_in_base"
 SEGMENTS = tuple(f"{c}_{r}" for c in COUNT_GROUPS for r in RECENCY_GROUPS) + (NO_PURCHASES,)
 
-# The one label table of the method: code -> (Russian, English).
-LABELS: dict[str, tuple[str, str]] = {
-    "new": ("Новые", "New"),
-    "prospective": ("Перспективные", "Prospective"),
-    "regular": ("Постоянные", "Regular"),
-    "active": ("Активные", "Active"),
-    "falling_asleep": ("Засыпающие", "Falling asleep"),
-    "asleep": ("Уснувшие", "Asleep"),
-    "new_active": ("Новые активные", "New active"),
-    "new_falling_asleep": ("Новые засыпающие", "New falling asleep"),
-    "new_asleep": ("Новые уснувшие", "New asleep"),
-    "prospective_active": ("Перспективные активные", "Prospective active"),
-    "prospective_falling_asleep": ("Перспективные засыпающие", "Prospective falling asleep"),
-    "prospective_asleep": ("Перспективные уснувшие", "Prospective asleep"),
-    "regular_active": ("Постоянные активные", "Regular active"),
-    "regular_falling_asleep": ("Постоянные засыпающие", "Regular falling asleep"),
-    "regular_asleep": ("Постоянные уснувшие", "Regular asleep"),
-    NO_PURCHASES: ("Без покупок (всё возвращено)", "No purchases (all returned)"),
-    NOT_IN_BASE: ("Ещё не в базе", "Not yet in the base"),
-    "low_spend": ("Низкие траты", "Low spend"),
-    "mid_spend": ("Средние траты", "Mid spend"),
-    "high_spend": ("Высокие траты", "High spend"),
-}
 
 Lang = Literal["code", "ru", "en"]
 Value = Literal["count", "revenue", "avg_check"]
@@ -98,7 +76,7 @@ def label(codes: Sequence[str] | pd.Index, lang: Lang) -> list[str]:
     if lang not in ("ru", "en"):
         raise ValueError(f"lang must be 'code', 'ru' or 'en', got {lang!r}")
     column = 0 if lang == "ru" else 1
-    return [LABELS[c][column] if c in LABELS else c for c in codes]
+    return [SEGMENT_LABELS[c][column] if c in SEGMENT_LABELS else c for c in codes]
 
 
 def last_month_ends(as_of: dt.date | str, n: int = 24) -> list[dt.date]:
@@ -413,5 +391,5 @@ def _scaled(thresholds: Thresholds, r_factor: float, k_factor: float) -> Thresho
 def _relabel(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     if lang == "code":
         return table
-    names = dict(zip(LABELS, label(list(LABELS), lang)))
+    names = dict(zip(SEGMENT_LABELS, label(list(SEGMENT_LABELS), lang)))
     return table.rename(index=names, columns=names)
