@@ -302,6 +302,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--demo", action="store_true", help="the demo chain's audited customers instead of synthesis")
     parser.add_argument("--no-golden", action="store_true", help="skip golden records")
+    parser.add_argument("--max-block-size", type=int, help="override dedup.engine.blocking.max_block_size")
     args = parser.parse_args()
     start = time.perf_counter()
     if args.demo:
@@ -312,6 +313,8 @@ def main() -> None:
     config = _engine(records.columns)
     if args.no_golden:
         config["survivorship"] = None
+    if args.max_block_size:
+        config["blocking"] = {**config["blocking"], "max_block_size": args.max_block_size}
     start, cpu = time.perf_counter(), time.process_time()
     result = deduplicate(records, config)
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
