@@ -5,6 +5,9 @@ PY     := $(VENV)/bin/python
 PERSONS ?= 5000
 SEED    ?= 7
 PARAMS  ?= params/demo.yaml
+# `make bench` measures the whole pipeline at `analysis bench`'s default of 20 000 persons (a few minutes on
+# 2 cores) unless PERSONS is given: `make bench PERSONS=100000`. Results go to benchmarks/results/.
+BENCH_PERSONS = $(if $(filter file,$(origin PERSONS)),,--persons $(PERSONS))
 
 .PHONY: setup demo-data report test lab bench clean
 
@@ -28,6 +31,9 @@ report: setup demo-data
 test: setup demo-data
 	$(PY) -m ruff check src tests benchmarks conftest.py
 	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m analysis bench $(BENCH_PERSONS) --seed $(SEED)
 
 lab: setup
 	$(PY) -m pip install --quiet -e '.[lab]'

@@ -1,4 +1,4 @@
-"""Command line: `analysis run`, `analysis demo-data`."""
+"""Command line: `analysis run`, `analysis demo-data`, `analysis bench`."""
 from __future__ import annotations
 
 import argparse
@@ -30,12 +30,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.add_argument("--out", default="data/demo", help="output folder (default data/demo)")
 
+    bench = sub.add_parser("bench", help="run the whole pipeline on a generated demo chain and measure every stage")
+    bench.add_argument("--persons", type=int, default=20000, help="number of synthetic persons (default 20000)")
+    bench.add_argument("--seed", type=int, default=7, help="random seed of the demo chain (default 7)")
+    bench.add_argument("--out", default=None,
+                       help="folder for the demo chain, tables and reports, kept afterwards (default: a temporary folder)")
+    bench.add_argument("--results", default="benchmarks/results", help="where the table goes (default benchmarks/results)")
+    bench.add_argument("--baseline", type=int, default=None,
+                       help="persons of a second, smaller run: the projections to 1 M persons follow the line through "
+                            "both (default a fifth of --persons; 0 skips it)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
             from analysis import runner
 
             return runner.run(args.params, args.overrides, args.only, args.as_of)
+        if args.command == "bench":
+            from analysis import bench as bench_mod
+
+            if args.persons < 1 or args.seed < 0 or (args.baseline or 0) < 0:
+                raise RunError("--persons must be positive, --seed and --baseline not negative")
+            out = paths.resolve(args.out) if args.out else None
+            return bench_mod.bench(args.persons, args.seed, out, paths.resolve(args.results), args.baseline)
         from analysis import demo_data
 
         try:
