@@ -47,9 +47,9 @@ class Stage:
         """A label in the report language."""
         return labels.t(key, self.language)
 
-    def read(self, table: str) -> pd.DataFrame:
-        """A table written by an earlier stage of this run, else (a by-hand session, or `--only` a later stage)
-        of the last fully green run."""
+    def path(self, table: str) -> Path:
+        """The Parquet file of a table written by an earlier stage of this run, else (a by-hand session, or `--only`
+        a later stage) of the last fully green run; FileNotFoundError naming the stage to run first."""
         path = self.run_dir / f"{table}.parquet"
         if not path.is_file():
             fallback = self.run_dir.parent / LATEST / f"{table}.parquet"
@@ -62,7 +62,12 @@ class Stage:
                 f"table {table!r} not found in {self.run_dir}: run stage {producer} first "
                 f"(analysis run --only {producer})"
             )
-        return pd.read_parquet(path)
+        return path
+
+    def read(self, table: str, columns: Sequence[str] | None = None, filters: Any = None) -> pd.DataFrame:
+        """A table of an earlier stage (see `path`), optionally only some columns and the rows matching pyarrow
+        `filters` (read without loading the rest)."""
+        return pd.read_parquet(self.path(table), columns=list(columns) if columns else None, filters=filters)
 
     def write(self, table: str, frame: pd.DataFrame) -> Path:
         """Store a table for the next stages."""
