@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis import xlsx_writer
 from analysis.mailing import (
     CONTACT_FILE_COLUMNS,
     assign_channels,
@@ -200,6 +202,24 @@ def test_export_writes_excel_friendly_lists_without_control(golden, tmp_path):
     assert "+79163458821" in table.iloc[0].tolist() and "1,5" in table.iloc[0].tolist()
     book = pd.read_excel(tmp_path / "lists" / "regular_asleep_email.xlsx", dtype=str)
     assert book.iloc[:, 0].tolist() == ["c3"]
+
+
+def test_export_xlsx_keeps_cell_types_and_cuts_long_lists_into_sheets(golden, tmp_path, monkeypatch):
+    assigned = assign_channels(golden, _targets(["c1", "c3", "c4", "c6", "c7"]), CASCADE, COSTS)
+    assigned["event_date"] = pd.Timestamp("2026-12-31")
+    split = xlsx_writer.split_rows
+    monkeypatch.setattr(xlsx_writer, "split_rows", lambda table: split(table, 3))  # a "sheet" of three rows
+    export_lists(assigned, golden, tmp_path / "lists", language="en")
+    book = openpyxl.load_workbook(tmp_path / "lists" / "regular_asleep_viber.xlsx")
+    assert book.sheetnames == ["1", "2"]
+    first, second = book["1"], book["2"]
+    assert [c.value for c in first[1]] == [c.value for c in second[1]] and first["A1"].font.b
+    rows = [r for sheet in (first, second) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [r[0] for r in rows] == ["c1", "c4", "c6", "c7"]
+    assert rows[0][1:6] == ("Иванов", "Иван", None, "Москва", "+79163458821") and rows[0][8] == 1.5
+    assert rows[0][9] == dt.datetime(2026, 12, 31) and first["J2"].number_format == "dd.mm.yyyy"
+    table = pd.read_csv(tmp_path / "lists" / "regular_asleep_viber.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert table.iloc[0, 9] == "31.12.2026" and len(table) == 4
 
 
 def _people(rows: list[tuple]) -> pd.DataFrame:

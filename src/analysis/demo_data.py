@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,9 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import demo_people, demo_sales
+from analysis.xlsx_writer import Sheet, write_xlsx
 
 _ROWS_PER_WRITE = 500_000
-_EXCEL_EPOCH_OFFSET = 25569  # days from 1899-12-30 (Excel day 0) to 1970-01-01
 
 
 def generate(out_dir: Path, persons: int = 5000, seed: int = 7, end_date: date = date(2026, 10, 31)) -> dict[str, int]:
@@ -56,8 +55,8 @@ def generate(out_dir: Path, persons: int = 5000, seed: int = 7, end_date: date =
                                           demo_sales.onec_sales_chunks(sales, records, stores, catalogue),
                                           sep=";", encoding=demo_sales.ONEC_ENCODING, eol="\r\n")
     clients, phone_numbers = demo_people.loyalty_customers(records)
-    counts["loyalty/customers.xlsx"] = write_xlsx(out / "loyalty" / "customers.xlsx", clients, "clients",
-                                                  numbers={"phone": phone_numbers})
+    counts["loyalty/customers.xlsx"] = write_xlsx(out / "loyalty" / "customers.xlsx",
+                                                  [Sheet("clients", clients, numbers={"phone": phone_numbers})])[0]
     counts["loyalty/receipts.csv"] = write_csv(out / "loyalty" / "receipts.csv",
                                                [demo_sales.loyalty_receipts(sales, records, stores)])
     counts["campaigns/contacts.csv"] = write_csv(out / "campaigns" / "contacts.csv",
@@ -169,118 +168,4 @@ def _data_bytes(column: pa.Array) -> pa.Buffer | bytes:
         return b""
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset: column.offset + len(column) + 1]
     return column.buffers()[2][int(offsets[0]): int(offsets[-1])]
-
-
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>')
-_ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>')
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-    'Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
-    'Target="styles.xml"/></Relationships>')
-_STYLES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
-    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
-    '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
-
-
-def write_xlsx(path: Path, table: pa.Table, sheet: str, numbers: dict[str, np.ndarray] | None = None) -> int:
-    """Write one sheet: integer columns as numbers, timestamps as date-time cells, strings as text cells
-    (empty strings as empty cells). ``numbers`` marks string cells (digits only) to be written as numbers.
-
-    A vectorized SpreadsheetML writer (openpyxl writes ~20 µs per cell, too slow for a million rows); openpyxl
-    and pandas read the result. Returns data rows.
-    """
-    numbers = numbers or {}
-    letters = [_column_letter(i) for i in range(table.num_columns)]
-    header = "".join(f'<c r="{col}1" t="inlineStr"><is><t>{_xml_escape(name)}</t></is></c>'
-                     for col, name in zip(letters, table.column_names))
-    last_ref = f"{letters[-1]}{table.num_rows + 1}"
-    head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f'<dimension ref="A1:{last_ref}"/><sheetData><row r="1">{header}</row>')
-    # Members opened by name get zipfile's fixed default timestamp (1980-01-01): the file is byte-identical per run.
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS),
-                           ("xl/workbook.xml", _WORKBOOK.format(sheet=_xml_escape(sheet))),
-                           ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS), ("xl/styles.xml", _STYLES)):
-            with archive.open(name, "w") as member:
-                member.write(text.encode("utf-8"))
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet_file:
-            sheet_file.write(head.encode("utf-8"))
-            for begin in range(0, table.num_rows, _ROWS_PER_WRITE):
-                part = table.slice(begin, _ROWS_PER_WRITE)
-                row_no = pc.cast(pa.array(np.arange(begin + 2, begin + 2 + part.num_rows)), pa.string())
-                cells = [_xlsx_cells(part.column(i), letters[i], row_no,
-                                     None if part.column_names[i] not in numbers
-                                     else numbers[part.column_names[i]][begin: begin + part.num_rows])
-                         for i in range(part.num_columns)]
-                rows = pc.binary_join_element_wise('<row r="', row_no, '">', *cells, "</row>", "")
-                sheet_file.write(_data_bytes(pc.cast(rows, pa.binary())))
-            sheet_file.write(b"</sheetData></worksheet>")
-    return table.num_rows
-
-
-def _column_letter(index: int) -> str:
-    """Spreadsheet column letter(s) of a zero-based column index."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _xlsx_cells(column: pa.ChunkedArray, letter: str, row_no: pa.Array, as_number: np.ndarray | None) -> pa.Array:
-    """The <c> elements of one column ('' for empty cells)."""
-    column = column.combine_chunks()
-    ref = pc.binary_join_element_wise(f'<c r="{letter}', row_no, '"', "")
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-        cells = pc.binary_join_element_wise(ref, "><v>", pc.cast(column, pa.string()), "</v></c>", "")
-        return pc.fill_null(pc.if_else(pc.is_null(column), "", cells), "")
-    if pa.types.is_timestamp(column.type):
-        seconds = pc.cast(column, pa.timestamp("s")).cast(pa.int64()).to_numpy(zero_copy_only=False)
-        serial = pc.cast(pa.array(seconds / 86400.0 + _EXCEL_EPOCH_OFFSET), pa.string())
-        return pc.binary_join_element_wise(ref, ' s="1"><v>', serial, "</v></c>", "")
-    text = _as_text(column)
-    escaped = pc.replace_substring(pc.replace_substring(pc.replace_substring(text, "&", "&amp;"), "<", "&lt;"),
-                                   ">", "&gt;")
-    cells = pc.binary_join_element_wise(ref, ' t="inlineStr"><is><t xml:space="preserve">', escaped, "</t></is></c>",
-                                        "")
-    if as_number is not None:
-        number_cells = pc.binary_join_element_wise(ref, "><v>", text, "</v></c>", "")
-        cells = pc.if_else(pa.array(np.asarray(as_number, bool)), number_cells, cells)
-    return pc.if_else(pc.equal(text, ""), "", cells)
 

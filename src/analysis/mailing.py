@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import labels, lifecycle
+from analysis import labels, lifecycle, xlsx_writer
 from analysis.addresses import POSTCODE  # the one postcode rule
 from analysis.customer_metrics import require_columns
 from analysis.emails import normalize_emails
@@ -52,7 +52,6 @@ _CHANNEL_FIELDS = {  # channel -> (contact column, consent column, contactable f
     "post": ("address", None, None),
 }
 _ALL_VALUES = {"phone": ("phone_e164", "phones_all"), "email": ("email", "emails_all")}
-_XLSX_MAX_ROWS = 1_048_575  # rows per sheet below the header
 _UNSAFE = re.compile(r"[^\w-]+")
 
 
@@ -365,10 +364,9 @@ def write_table(frame: pd.DataFrame, stem: Path) -> list[Path]:
     `<stem>.xlsx` (sheets of at most Excel's row limit); returns both paths."""
     csv_path, xlsx_path = Path(f"{stem}.csv"), Path(f"{stem}.xlsx")
     frame.to_csv(csv_path, sep=";", decimal=",", encoding="utf-8-sig", index=False, date_format="%d.%m.%Y")
-    plain = frame.astype(object).where(frame.notna(), None)
-    with pd.ExcelWriter(xlsx_path, engine="openpyxl", date_format="DD.MM.YYYY", datetime_format="DD.MM.YYYY") as book:
-        for n, begin in enumerate(range(0, max(len(plain), 1), _XLSX_MAX_ROWS), start=1):
-            plain.iloc[begin:begin + _XLSX_MAX_ROWS].to_excel(book, sheet_name=str(n), index=False)
+    parts = xlsx_writer.split_rows(xlsx_writer.from_pandas(frame))
+    xlsx_writer.write_xlsx(xlsx_path, [xlsx_writer.Sheet(str(n), part) for n, part in enumerate(parts, start=1)],
+                           styled=True, datetime_format="dd.mm.yyyy")
     return [csv_path, xlsx_path]
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from analysis import labels, privacy
+from analysis import labels, privacy, xlsx_writer
 from analysis.quality import CHANNELS
 
 # What each problem costs: the rule behind the report's "consequence" column.
@@ -102,10 +103,16 @@ def reachability_chart(reach: pd.DataFrame, language: str) -> Figure:
 
 
 def export_issues(issues: pd.DataFrame, clean: pd.DataFrame, path: Path) -> Path:
-    """The data stewards' workbook, with full values: every problem, and the records concerned side by side."""
+    """The data stewards' workbook, with full values: every problem (sheet "issues") and the records concerned
+    (sheet "records", matched on source and source_id). A list longer than an Excel sheet goes on over
+    "issues_2", "issues_3", … (likewise "records_2", …), so nothing is left out."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    records = clean[clean["source_id"].isin(issues["source_id"])]
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        issues.to_excel(xl, sheet_name="issues", index=False)
-        records.to_excel(xl, sheet_name="records", index=False)
+    concerned = np.zeros(len(clean), dtype=bool)
+    for source, ids in issues.groupby("source", sort=False)["source_id"]:
+        rows = clean["source"].isin([source]).to_numpy()
+        concerned[rows] = clean.loc[rows, "source_id"].isin(ids).to_numpy()
+    sheets = [xlsx_writer.Sheet(name if n == 1 else f"{name}_{n}", part)
+              for name, frame in (("issues", issues), ("records", clean[concerned]))
+              for n, part in enumerate(xlsx_writer.split_rows(xlsx_writer.from_pandas(frame)), start=1)]
+    xlsx_writer.write_xlsx(path, sheets, styled=True)
     return path
