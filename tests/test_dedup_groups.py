@@ -2,10 +2,11 @@
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analysis.dedup_eval import pairwise_scores
-from analysis.dedup_groups import components, customer_keys, deduplicate, golden_records, group_records, rekey_receipts
+from analysis.dedup_groups import CustomerLookup, components, customer_keys, deduplicate, golden_records, group_records
 
 FIRST_M = ["иван", "петр", "сергей", "андрей", "олег", "павел", "юрий", "денис"]
 FIRST_F = ["анна", "мария", "ольга", "елена", "ирина", "дарья", "вера", "нина"]
@@ -139,10 +140,12 @@ def test_golden_record_follows_survivorship_and_keeps_lineage_and_all_contacts()
 
 def test_receipts_get_the_customer_key_of_their_source_customer():
     mapping = pd.DataFrame({"source": ["1c", "loyalty"], "source_id": ["7", "7"], "customer_key": ["C1", "C2"]})
-    receipts = pd.DataFrame({"source": ["loyalty", "1c", "1c"], "source_customer_id": ["7", "7", None]})
-    assert rekey_receipts(receipts, mapping)["customer_key"].tolist() == ["C2", "C1", None]
-    with pytest.raises(ValueError, match="source_customer_id"):
-        rekey_receipts(receipts.drop(columns="source_customer_id"), mapping)
+    lookup = CustomerLookup(mapping)
+    found = lookup(pa.array(["loyalty", "1c", "1c", "1c", None]), pa.array(["7", "7", None, "8", "7"]))
+    assert found.to_pylist() == ["C2", "C1", None, None, None]
+    assert lookup(pa.array([], pa.string()), pa.array([], pa.string())).to_pylist() == []
+    with pytest.raises(ValueError, match="source_id"):
+        CustomerLookup(mapping.drop(columns="source_id"))
 
 
 def test_engine_merges_duplicates_and_keeps_spouses_apart():

@@ -1,8 +1,11 @@
 """The dedup stage on the demo chain: accuracy against the truth, married couples kept apart, keyed tables."""
+import dataclasses
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import dedup, dedup_groups, demo_data, ingest, params, quality
+from analysis import dedup, dedup_groups, dedup_review, demo_data, ingest, params, quality
 from analysis.dedup_candidates import rule_names
 
 
@@ -38,6 +41,27 @@ def test_accuracy_on_the_full_size_demo(tmp_path, profile_for):
     assert acc["pairwise"]["f1"] >= 0.97
     assert acc["cluster"]["f1"] >= 0.97
 
+
+
+def test_golden_customers_list_sources_and_first_registration(staged):
+    _, _, clean, result = staged
+    golden = dedup.golden_customers(clean, result).set_index("customer_key")
+    by_key = clean.merge(result.mapping[["record_key", "customer_key"]]).groupby("customer_key")
+    assert golden["sources"].dtype == clean["source"].dtype
+    assert golden["sources"].to_dict() == by_key["source"].agg(lambda s: ";".join(sorted(set(s)))).to_dict()
+    pd.testing.assert_series_equal(golden["registration_date"], by_key["registration_date"].min().reindex(golden.index))
+    assert golden["sources"].str.contains(";").any()  # the demo has customers in both systems
+
+
+def test_review_export_from_the_reviewed_records_only(staged, tmp_path):
+    _, _, clean, result = staged
+    keys = clean["record_key"]
+    review = pd.DataFrame({"record_key_1": keys.iloc[:40:2].to_numpy(), "record_key_2": keys.iloc[1:40:2].to_numpy(),
+                           "probability": np.linspace(0.3, 0.8, 20), "reason": "review"})
+    result = dataclasses.replace(result, review=review)
+    path = dedup.export_review(result, clean, tmp_path / "review.xlsx")
+    full = dedup_review.export_review(review, clean, tmp_path / "full.xlsx", dedup.REVIEW_COLUMNS)
+    pd.testing.assert_frame_equal(pd.read_excel(path, dtype=str), pd.read_excel(full, dtype=str))
 
 def test_married_couples_stay_apart(staged):
     p, _, _, result = staged

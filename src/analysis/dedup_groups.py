@@ -31,6 +31,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from analysis import keys
+from analysis.customer_metrics import require_columns
 from analysis.dedup_candidates import arrow_text, candidate_pairs, pairs_within, random_pairs
 from analysis.dedup_classify import classify_pairs, validate_settings, validate_vetoes, veto_mask
 from analysis.dedup_features import comparison_vectors, encode_records, n_levels
@@ -199,17 +200,30 @@ def golden_records(records: pd.DataFrame, customer_key: pd.Series, survivorship:
     return golden
 
 
-def rekey_receipts(receipts: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
-    """Receipts with a `customer_key` looked up by (source, source_customer_id) -> (source, source_id)."""
-    for name, frame, cols in (("receipts", receipts, ("source", "source_customer_id")),
-                              ("mapping", mapping, ("source", "source_id", "customer_key"))):
-        absent = [c for c in cols if c not in frame.columns]
-        if absent:
-            raise ValueError(f"{name} lacks the columns {absent}")
-    found = keys.lookup([receipts["source"], receipts["source_customer_id"]],
-                        [mapping["source"], mapping["source_id"]], mapping["customer_key"].astype(object))
-    found[receipts["source_customer_id"].isna().to_numpy()] = None
-    return receipts.assign(customer_key=found.to_numpy())
+class CustomerLookup:
+    """customer_key by (source, source customer id) from a customer_map (source, source_id, customer_key): built once,
+    applied to any number of Arrow batches. Ids match as text; the first map row of a repeated pair wins; a row with
+    no customer id (or no source) and a customer the map lacks get null."""
+
+    def __init__(self, mapping: pd.DataFrame) -> None:
+        require_columns(mapping, ("source", "source_id", "customer_key"), "customer_map")
+        index = pd.Index(_joined(arrow_text(mapping["source"]), arrow_text(mapping["source_id"]))
+                         .to_numpy(zero_copy_only=False), dtype=object)
+        first = ~index.duplicated() & index.notna()
+        self._index = index[first]
+        self._keys = arrow_text(mapping["customer_key"]).cast(pa.string()).filter(pa.array(first))
+
+    def __call__(self, source: pa.Array, customer_id: pa.Array) -> pa.Array:
+        """The customer_key (string) of each row; each distinct (source, id) of the batch is looked up once."""
+        encoded = pc.dictionary_encode(_joined(source, customer_id))
+        found = self._index.get_indexer(encoded.dictionary.to_numpy(zero_copy_only=False))
+        return self._keys.take(pa.array(found, mask=found < 0)).take(encoded.indices)
+
+
+def _joined(source: pa.Array, customer_id: pa.Array) -> pa.Array:
+    """One text key per row, source and id joined by a control character; null when either is null."""
+    return pc.binary_join_element_wise(source.cast(pa.large_string()), customer_id.cast(pa.large_string()),
+                                        pa.scalar("\x1f", pa.large_string()))
 
 
 def _validate_survivorship(cfg: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:

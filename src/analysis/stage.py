@@ -69,9 +69,13 @@ class Stage:
         `filters` (read without loading the rest)."""
         return pd.read_parquet(self.path(table), columns=list(columns) if columns else None, filters=filters)
 
+    def output_path(self, table: str) -> Path:
+        """The Parquet file this stage writes a table to (`write` uses it; for tables written by other means)."""
+        return self.run_dir / f"{table}.parquet"
+
     def write(self, table: str, frame: pd.DataFrame) -> Path:
         """Store a table for the next stages."""
-        path = self.run_dir / f"{table}.parquet"
+        path = self.output_path(table)
         frame.to_parquet(path, index=False)
         return path
 
