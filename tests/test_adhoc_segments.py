@@ -6,7 +6,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis.adhoc_segments import evaluate, parse_segments
+from analysis.adhoc_segments import evaluate, evaluate_stage, parse_segments, read_lines
+from analysis.stage import Stage
 
 AS_OF = dt.date(2026, 10, 31)
 
@@ -133,3 +134,47 @@ def test_named_periods_resolve_against_as_of():
     periods = [(c.start, c.end) for c in parse_segments(spec, AS_OF)[0].purchases]
     end = pd.Timestamp("2026-11-01")
     assert periods == [(pd.Timestamp("2026-10-01"), end), (pd.Timestamp("2026-10-01"), end), (None, end)]
+
+
+# ---------------------------------------------------------------- pruned reads in a stage
+
+SPECS = {
+    "moscow_drill": {"city": "Москва", "purchases": [{"product": "супер дрель", "period": "this_year", "amount_over": 40000}]},
+    "tools": {"purchases": [{"category": "ИНСТРУМЕНТ", "period": {"from": "2025-12-01", "to": "2026-09-30"}, "amount_over": 40000}]},
+    "drill_and_bit": {"purchases": [{"sku": "SD-1"}, {"product_contains": "сверл"}]},
+    "repeat": {"purchases": [{"period": "last_90_days", "min_purchases": 2}]},
+    "nothing": {"purchases": [{"product": "Перфоратор"}]},
+}
+
+
+def _stage(tmp_path, sales, specs: dict) -> tuple[Stage, pd.DataFrame]:
+    """A stage whose run folder holds receipt_lines_keyed as dedup writes it (lines with their receipt's fields)."""
+    receipts, lines = sales
+    keyed = lines.merge(receipts[["source", "receipt_id", "datetime", "customer_key", "is_return"]], on=["source", "receipt_id"])
+    keyed.to_parquet(tmp_path / "receipt_lines_keyed.parquet", index=False)
+    params = {"as_of": AS_OF, "mailing": {"adhoc_segments": specs}}
+    return Stage("04_lifecycle_segments", params, tmp_path, tmp_path), keyed
+
+
+def test_pruned_lines_give_the_members_of_the_whole_table(tmp_path, golden, sales):
+    st, keyed = _stage(tmp_path, sales, SPECS)
+    receipts, _ = sales
+    specs = parse_segments(SPECS, AS_OF)
+    whole = evaluate(specs, golden, receipts, keyed, AS_OF)
+    pd.testing.assert_frame_equal(evaluate_stage(st, golden, receipts), whole)
+    assert whole.groupby("segment")["customer_key"].apply(list).to_dict() == {
+        "moscow_drill": ["c1", "c6"], "tools": ["c1", "c3", "c4"], "drill_and_bit": ["c6"],
+        "repeat": ["c6"]}
+
+
+def test_pruned_lines_hold_only_the_columns_and_rows_the_conditions_need(tmp_path, golden, sales):
+    st, _ = _stage(tmp_path, sales, SPECS)
+    lines = read_lines(parse_segments({"drill": SPECS["moscow_drill"]}, AS_OF), st)
+    assert list(lines.columns) == ["source", "receipt_id", "amount", "product"]
+    assert sorted(lines["receipt_id"]) == ["r1", "r2", "r4", "r5", "r5r", "r6a", "r6b", "r7"]  # this year's drills to as_of
+    both = read_lines(parse_segments({"x": {"purchases": [{"sku": "sv-2"}, {"category": "инструмент", "period": "this_month"}]}},
+                                     AS_OF), st)
+    assert list(both.columns) == ["source", "receipt_id", "amount", "sku", "category"]
+    assert sorted(both["receipt_id"]) == ["r6a", "r6b"]  # the bit (any time) and October's drill
+    assert read_lines(parse_segments({"none": SPECS["nothing"]}, AS_OF), st).empty
+    assert read_lines(parse_segments({"repeat": SPECS["repeat"]}, AS_OF), st) is None  # no item condition: no read

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.customer_metrics import client_card, customer_metrics, purchases, receipt_events
+from analysis.customer_metrics import client_card, customer_metrics, purchases, read_receipts, read_table, receipt_events
 
 
 def _receipts(rows: list[tuple]) -> pd.DataFrame:
@@ -131,3 +131,29 @@ def test_client_card_lists_metrics_segment_and_last_contact(receipts):
     labelled["segment_ru"] = "Перспективные активные"
     ru = client_card(labelled).set_index("field")["value"]
     assert ru["Сегмент"] == "Перспективные активные" and "Последний контакт" not in ru.index
+
+
+def test_lean_read_gives_the_metrics_and_purchases_of_the_plain_read(tmp_path, receipts):
+    path = tmp_path / "receipts_keyed.parquet"
+    receipts.assign(source="1c", store="Ленина, 1").iloc[::-1].to_parquet(path, index=False)  # keys not in sorted order
+    plain, lean = pd.read_parquet(path), read_receipts(path)
+    assert list(lean.columns) == ["customer_key", "receipt_id", "datetime", "amount", "is_return", "return_of", "source"]
+    assert lean["customer_key"].cat.categories.tolist() == ["a", "b", "c", "d"]  # sorted, as text keys are factorized
+    assert lean["receipt_id"].dtype == pd.StringDtype("pyarrow")
+    pd.testing.assert_frame_equal(customer_metrics(lean, "2024-03-31"), customer_metrics(plain, "2024-03-31"))
+    events = receipt_events(lean)
+    expected = purchases(plain)[["customer_key", "datetime", "returned", "net_amount"]]
+    got = purchases(lean, events, columns=["customer_key", "datetime"])
+    assert got.columns.tolist() == expected.columns.tolist()
+    pd.testing.assert_frame_equal(got.astype({"customer_key": object}), expected)
+
+
+def test_read_table_keeps_values_and_chosen_python_strings(tmp_path):
+    frame = pd.DataFrame({"customer_key": ["k2", "k1", None], "city": ["Москва", None, "Казань"], "n": [1, 2, 3]})
+    frame.to_parquet(tmp_path / "t.parquet", index=False)
+    read = read_table(tmp_path / "t.parquet", python_text=["customer_key"])
+    assert read["customer_key"].dtype == pd.StringDtype("python") and read["city"].dtype == pd.StringDtype("pyarrow")
+    assert read.astype(object).where(read.notna(), None).to_dict("list") == {
+        "customer_key": ["k2", "k1", None], "city": ["Москва", None, "Казань"], "n": [1, 2, 3]}
+    coded = read_table(tmp_path / "t.parquet", columns=["customer_key"], categories=["customer_key"])["customer_key"]
+    assert coded.cat.categories.tolist() == ["k1", "k2"] and coded.isna().tolist() == [False, False, True]

@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 
 from analysis import labels
 from analysis import lifecycle_report as report
-from analysis.customer_metrics import customer_metrics, purchases
+from analysis.customer_metrics import customer_metrics, purchases, receipt_events
 from analysis.kpis import monthly_kpis
 from analysis.lifecycle import PRESETS, SEGMENTS, Thresholds, auto_thresholds, segment, sensitivity, transitions
 from analysis.rfm import RfmClusters, rfm_clusters, rfm_scores, rfm_segments
@@ -95,6 +95,16 @@ def test_purchases_until_ignores_receipts_and_returns_after_as_of(receipts):
     assert "c1" not in purchases(frame)["receipt_id"].tolist()
     assert "c1" in report.purchases_until(frame, AS_OF)["receipt_id"].tolist()
     assert report.purchases_until(frame, dt.date(2024, 2, 28))["receipt_id"].tolist() == ["a0", "c1"]
+    events = receipt_events(frame)  # built on every receipt: not reused while some are after as_of
+    pd.testing.assert_frame_equal(report.purchases_until(frame, AS_OF, events), report.purchases_until(frame, AS_OF))
+
+
+def test_purchases_until_reuses_events_and_keeps_the_columns_asked(receipts):
+    events = receipt_events(receipts)
+    pd.testing.assert_frame_equal(report.purchases_until(receipts, AS_OF, events), report.purchases_until(receipts, AS_OF))
+    lean = report.purchases_until(receipts, AS_OF, events, columns=["customer_key", "datetime"])
+    assert lean.columns.tolist() == ["customer_key", "datetime", "returned", "net_amount"]
+    pd.testing.assert_frame_equal(monthly_kpis(lean), monthly_kpis(report.purchases_until(receipts, AS_OF)))
 
 
 def test_metrics_summary_covers_buyers_only_and_formats_by_metric(receipts):

@@ -4,6 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from analysis.rfm import DEFAULT_SEGMENT_MAP, abc_xyz, rfm_clusters, rfm_scores, rfm_segments
@@ -88,6 +91,18 @@ def test_rfm_clusters_pick_k_by_silhouette_and_are_reproducible():
     assert first.profiles["customers"].tolist() == [100, 100, 100]
     assert first.profiles["revenue_pct"].sum() == pytest.approx(100)
     assert fixed.k == 4 and fixed.labels.nunique() == 4
+
+
+def test_rfm_cluster_silhouettes_equal_sklearns_sampled_score():
+    data = _three_groups()
+    result = rfm_clusters(data, k_range=(2, 4), seed=5, sample_size=250, silhouette_size=120)
+    base = data.loc[data["purchases"] > 0, ["recency_days", "purchases", "revenue"]]
+    features = StandardScaler().fit_transform(np.log1p(base.to_numpy(float).clip(min=0)))
+    sample = features[np.sort(np.random.default_rng(5).choice(len(features), 250, replace=False))]
+    with threadpool_limits(1):
+        expected = {n: silhouette_score(sample, KMeans(n_clusters=n, n_init=4, random_state=5).fit(sample).labels_,
+                                        sample_size=120, random_state=5) for n in (2, 3, 4)}
+    assert result.silhouette.to_dict() == expected
 
 
 def test_abc_xyz_by_hand():

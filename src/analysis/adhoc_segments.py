@@ -16,23 +16,34 @@ but at least one is needed, and all given conditions must hold:
     amount_over: N   net amount of the matching lines in the period (returns deducted) above N ₽
     min_purchases: N sale receipts with a matching line in the period, at least N (default 1 without amount_over)
 Example: {city: Москва, purchases: [{product: Супер дрель, period: this_year, amount_over: 40000}]}.
+
+In a stage (`evaluate_stage`) only the receipt lines the item conditions can match are read (`read_lines`).
 """
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import reduce
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from analysis.customer_metrics import require_columns
+from analysis.customer_metrics import pair_codes, require_columns
 from analysis.geo import name_key
 from analysis.lifecycle import SEGMENTS
 from analysis.mailing import CHANNELS, EVENTS, keyed, reachability
+
+if TYPE_CHECKING:
+    from analysis.stage import Stage
 
 ITEM_KEYS = ("category", "sku", "product")
 CONSENT_CHANNELS = ("viber", "sms", "email")
@@ -41,6 +52,8 @@ CONDITION_KEYS = (*ITEM_KEYS, "product_contains", "period", "amount_over", "min_
 _NAME = re.compile(r"^\w+$")
 _LAST = re.compile(r"^last_([1-9][0-9]*)_(days|months)$")
 _WHERE = "mailing.adhoc_segments"
+LINES = "receipt_lines_keyed"
+LINE_KEYS = ("source", "receipt_id")  # a line's receipt in receipts_keyed
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,8 @@ def evaluate(
     """
     golden = keyed(golden, "customers_golden")
     keys = golden["customer_key"].to_numpy()
-    sales = _Sales(receipts, lines) if any(spec.purchases for spec in specs) else None
+    conditions = [c for spec in specs for c in spec.purchases]
+    sales = _Sales(receipts, lines, _window(conditions)) if conditions else None
     parts = []
     for spec in specs:
         member = _static_mask(spec, golden, as_of, lifecycle)
@@ -132,6 +146,76 @@ def evaluate(
             member &= golden["customer_key"].isin(_buyers(condition, sales)).to_numpy()
         parts.append(pd.DataFrame({"customer_key": keys[member], "segment": spec.name}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["customer_key", "segment"])
+
+
+def evaluate_stage(
+    stage: Stage, golden: pd.DataFrame, receipts: pd.DataFrame, lifecycle: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """`evaluate` for a running stage: the segments of `mailing.adhoc_segments` as of its `as_of`, on the receipts
+    it already holds, with only the receipt lines the item conditions can match (`read_lines`)."""
+    as_of = stage.params["as_of"]
+    specs = parse_segments(stage.params["mailing"]["adhoc_segments"], as_of)
+    return evaluate(specs, golden, receipts, read_lines(specs, stage), as_of, lifecycle)
+
+
+def read_lines(specs: Sequence[AdhocSegment], stage: Stage) -> pd.DataFrame | None:
+    """receipt_lines_keyed pruned to what the item conditions of `specs` need; None when no condition is on items.
+
+    Columns: source, receipt_id, amount and the item columns the conditions test. Rows: lines dated within a
+    condition's period whose item values match that condition — tested with `item_key` on the file's distinct
+    values, so `evaluate` gives the same members as on the whole table (a line carries its receipt's datetime).
+    """
+    conditions = [c for spec in specs for c in spec.purchases if c.items or c.contains]
+    if not conditions:
+        return None
+    path = stage.path(LINES)
+    schema = pq.read_schema(path)
+    items = list(dict.fromkeys(column for c in conditions for column, _ in _item_tests(c)))
+    columns = [*LINE_KEYS, "amount", *items]
+    missing = [c for c in columns if c not in schema.names]
+    if missing:
+        raise ValueError(f"{LINES}: missing column(s) {missing}; present: {schema.names}")
+    distinct = {column: _distinct_values(path, column) for column in items}
+    wanted = [f for f in (_line_filter(c, distinct, schema.names) for c in conditions) if f is not None]
+    if not wanted:
+        return schema.empty_table().select(columns).to_pandas()
+    lines = stage.read(LINES, columns=columns, filters=reduce(operator.or_, wanted))
+    pa.default_memory_pool().release_unused()  # the scanned columns' buffers
+    return lines
+
+
+def _distinct_values(path: Path, column: str) -> pd.Index:
+    """The distinct non-null values of a Parquet column (dictionary pages are read, not one string per row)."""
+    data = pq.read_table(path, columns=[column], read_dictionary=[column]).column(column)
+    if pa.types.is_dictionary(data.type):
+        data = pa.chunked_array([chunk.dictionary for chunk in data.chunks], data.type.value_type)
+    return pd.Index(pc.drop_null(pc.unique(data)).to_pylist(), dtype=object)
+
+
+def _line_filter(condition: PurchaseCondition, distinct: Mapping[str, pd.Index], names: Sequence[str]) -> pc.Expression | None:
+    """Row filter of the lines one condition can match (None: no value matches, so no line)."""
+    terms = []
+    for column, test in _item_tests(condition):
+        values = distinct[column]
+        hit = np.asarray(test(pd.Index([item_key(v) for v in values])), dtype=bool)
+        if not hit.any():
+            return None
+        terms.append(pc.field(column).isin(values[hit].tolist()))
+    if "datetime" in names:
+        terms.append(pc.field("datetime") < _stamp(condition.end))
+        if condition.start is not None:
+            terms.append(pc.field("datetime") >= _stamp(condition.start))
+    return reduce(operator.and_, terms)
+
+
+def _stamp(value: pd.Timestamp) -> pa.Scalar:
+    return pa.scalar(value.to_datetime64().astype("datetime64[ns]"), type=pa.timestamp("ns"))
+
+
+def _window(conditions: Sequence[PurchaseCondition]) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    """[start, end) covering every condition's period (start None: from the beginning)."""
+    starts = [c.start for c in conditions]
+    return (None if None in starts else min(starts)), max(c.end for c in conditions)
 
 
 def _static_mask(spec: AdhocSegment, golden: pd.DataFrame, as_of: dt.date, lifecycle: pd.DataFrame | None) -> np.ndarray:
@@ -170,21 +254,28 @@ def _static_mask(spec: AdhocSegment, golden: pd.DataFrame, as_of: dt.date, lifec
 
 
 class _Sales:
-    """Receipts of known customers as arrays, and receipt lines with their item columns factorized once."""
+    """Identified receipts inside the conditions' time window as arrays, and receipt lines with their item
+    columns factorized once. Nothing is copied from the receipts frame but these arrays."""
 
-    def __init__(self, receipts: pd.DataFrame, lines: pd.DataFrame | None) -> None:
+    def __init__(self, receipts: pd.DataFrame, lines: pd.DataFrame | None,
+                 window: tuple[pd.Timestamp | None, pd.Timestamp]) -> None:
         require_columns(receipts, ["customer_key", "datetime", "amount"], "receipts_keyed")
         if not pd.api.types.is_datetime64_any_dtype(receipts["datetime"]):
             raise ValueError(f"receipts_keyed: column 'datetime' must be datetime64, got {receipts['datetime'].dtype}")
-        known = receipts[receipts["customer_key"].notna().to_numpy()]
-        self.customer, self.keys = pd.factorize(known["customer_key"])
-        self.time = known["datetime"].to_numpy("datetime64[ns]")
-        self.amount = pd.to_numeric(known["amount"], errors="coerce").fillna(0.0).to_numpy(float)
-        flag = known["is_return"].astype("boolean") if "is_return" in known.columns else pd.Series(pd.NA, index=known.index, dtype="boolean")
-        self.sale = ~flag.fillna(pd.Series(self.amount < 0, index=known.index)).to_numpy(bool)
-        self.receipts, self.lines = known, lines
+        time = receipts["datetime"].to_numpy("datetime64[ns]")
+        start, end = window
+        keep = receipts["customer_key"].notna().to_numpy() & (time < end.to_datetime64())
+        if start is not None:
+            keep &= time >= start.to_datetime64()
+        self.rows = np.flatnonzero(keep)
+        self.customer, self.keys = pd.factorize(receipts["customer_key"].iloc[self.rows])
+        self.time = time[self.rows]
+        self.amount = pd.to_numeric(receipts["amount"].iloc[self.rows], errors="coerce").fillna(0.0).to_numpy(float)
+        flag = pd.array(receipts["is_return"].iloc[self.rows] if "is_return" in receipts.columns
+                        else [pd.NA] * len(self.rows), dtype="boolean")
+        self.sale = ~flag.fillna(self.amount < 0).to_numpy(bool)
+        self.receipts, self.lines = receipts, lines
         self._items: dict[str, tuple[np.ndarray, pd.Index]] = {}
-        self._index: tuple[pd.Index, pd.Index, pd.Index] | None = None
 
     def item_codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
         """Codes of a line column and the comparison form (`item_key`) of its distinct values."""
@@ -194,20 +285,19 @@ class _Sales:
         return self._items[column]
 
     def receipt_of(self, rows: np.ndarray) -> np.ndarray:
-        """Position among the known receipts of the receipt of each line in `rows` (-1: anonymous or unknown)."""
-        if self._index is None:
-            require_columns(self.receipts, ["source", "receipt_id"], "receipts_keyed")
-            source, sources = pd.factorize(self.receipts["source"])
-            receipt, ids = pd.factorize(self.receipts["receipt_id"])
-            pairs = pd.Index(source.astype(np.int64) * len(ids) + receipt)
-            if not pairs.is_unique:
-                raise ValueError("receipts_keyed: (source, receipt_id) must be unique to match receipt lines")
-            self._index = pd.Index(sources), pd.Index(ids), pairs
-        sources, ids, pairs = self._index
+        """Position among the window's receipts of the receipt of each line in `rows` (-1: anonymous, outside
+        the window or unknown)."""
+        require_columns(self.receipts, list(LINE_KEYS), "receipts_keyed")
         chosen = self.lines.iloc[rows]
-        source, receipt = sources.get_indexer(chosen["source"]), ids.get_indexer(chosen["receipt_id"])
-        found = pairs.get_indexer(source.astype(np.int64) * len(ids) + receipt)
-        return np.where((source >= 0) & (receipt >= 0), found, -1)
+        ids = self.receipts["receipt_id"].iloc[self.rows]
+        hit = np.flatnonzero(ids.isin(pd.unique(chosen["receipt_id"].dropna())).to_numpy(bool))  # receipts of these lines
+        known, wanted = pair_codes([self.receipts[c].iloc[self.rows[hit]] for c in LINE_KEYS], [chosen[c] for c in LINE_KEYS])
+        index = pd.Index(known)
+        if not index.is_unique:
+            raise ValueError("receipts_keyed: (source, receipt_id) must be unique to match receipt lines")
+        found = index.get_indexer(wanted)
+        found[chosen[list(LINE_KEYS)].isna().any(axis=1).to_numpy()] = -1
+        return np.where(found >= 0, hit[found], -1)
 
 
 def _buyers(condition: PurchaseCondition, sales: _Sales) -> pd.Index:
@@ -240,14 +330,20 @@ def _buyers(condition: PurchaseCondition, sales: _Sales) -> pd.Index:
 def _line_mask(condition: PurchaseCondition, sales: _Sales) -> np.ndarray:
     """Lines matching every item key of the condition (tested on distinct values)."""
     mask = np.ones(len(sales.lines), dtype=bool)
-    tests = [(column, lambda keys, v=values: keys.isin(v)) for column, values in condition.items]
-    if condition.contains:
-        tests.append(("product", lambda keys: np.array([any(p in k for p in condition.contains) for k in keys], dtype=bool)))
-    for column, test in tests:
+    for column, test in _item_tests(condition):
         require_columns(sales.lines, [column], "receipt_lines_keyed")
         codes, keys = sales.item_codes(column)
         mask &= np.append(np.asarray(test(keys), dtype=bool), False)[codes]
     return mask
+
+
+def _item_tests(condition: PurchaseCondition) -> list[tuple[str, Callable[[pd.Index], Any]]]:
+    """(line column, test of the comparison forms of its distinct values) per item key of the condition."""
+    tests: list[tuple[str, Callable[[pd.Index], Any]]] = [
+        (column, lambda keys, v=values: keys.isin(v)) for column, values in condition.items]
+    if condition.contains:
+        tests.append(("product", lambda keys: np.array([any(p in k for p in condition.contains) for k in keys], dtype=bool)))
+    return tests
 
 
 def _check_keys(spec: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 RECEIPT_COLUMNS = ("customer_key", "receipt_id", "datetime", "amount", "is_return", "return_of")
+CATEGORY_COLUMNS = ("customer_key", "source")  # receipts columns read as categoricals: many rows per value
 METRIC_COLUMNS = (
     "first_purchase", "last_purchase", "purchases", "revenue", "avg_check",
     "avg_interval_days", "tenure_days", "recency_days",
@@ -84,6 +87,54 @@ def to_day(value: dt.date | str | pd.Timestamp, what: str = "as_of") -> int:
     return int(ts.value // NS_PER_DAY)
 
 
+def read_receipts(path: str | Path) -> pd.DataFrame:
+    """The receipts columns the lifecycle stage uses (RECEIPT_COLUMNS and `source` when present), read lean
+    (`read_table`): customer_key and source as categoricals, so `factorize_keys` needs no hashing."""
+    present = pq.read_schema(path).names
+    return read_table(path, [c for c in (*RECEIPT_COLUMNS, "source") if c in present], categories=CATEGORY_COLUMNS)
+
+
+def read_customers(path: str | Path) -> pd.DataFrame:
+    """customers_golden read lean (`read_table`), customer_key as Python-backed strings: `isin` with many keys
+    (ad-hoc and mailing filters) hashes them, while for Arrow-backed strings pandas converts the keys one by one."""
+    return read_table(path, python_text=("customer_key",))
+
+
+def read_table(
+    path: str | Path, columns: Sequence[str] | None = None, categories: Iterable[str] = (), python_text: Iterable[str] = ()
+) -> pd.DataFrame:
+    """A Parquet table (optionally some columns) with text as Arrow-backed strings, one chunk per column: no
+    Python object per cell and fast row selection. Columns named in `categories` become categoricals with
+    sorted categories (customers keep the order of sorted text keys), those in `python_text` Python-backed strings."""
+    table = pq.read_table(path, columns=list(columns) if columns is not None else None)
+    coded = [name for name in categories if name in table.column_names]
+    rest = table.drop_columns(coded)
+    wide = pa.schema([pa.field(f.name, pa.large_string()) if pa.types.is_string(f.type) else f for f in rest.schema],
+                     metadata=rest.schema.metadata)  # 64-bit offsets: one chunk may exceed 2 GB of text
+    frame = rest.cast(wide).combine_chunks().to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow")}.get)
+    for name in set(python_text) & set(frame.columns):
+        frame[name] = frame[name].astype(pd.StringDtype("python"))
+    for name in coded:
+        frame[name] = _sorted_categories(table.column(name))
+    frame = frame[table.column_names]
+    del table, rest
+    pa.default_memory_pool().release_unused()  # the read's buffers, else kept by the allocator (~1 GB per 10 M rows)
+    return frame
+
+
+def _sorted_categories(column: pa.ChunkedArray) -> pd.Categorical:
+    """A text column as a pandas Categorical with sorted categories (Arrow hashes and sorts, no Python compare)."""
+    values = pc.dictionary_encode(column.cast(pa.large_string()).combine_chunks())
+    order = pc.sort_indices(values.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    codes = pc.fill_null(values.indices, -1).to_numpy()
+    sorted_codes = np.full(len(codes), -1, dtype=np.int32)
+    sorted_codes[codes >= 0] = rank[codes[codes >= 0]]
+    categories = pd.Index(values.dictionary.take(order).to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Categorical.from_codes(sorted_codes, dtype=pd.CategoricalDtype(categories), validate=False)
+
+
 def receipt_events(receipts: pd.DataFrame) -> ReceiptEvents:
     """Validate receipts, drop anonymous ones (no customer_key) and link returns to the sales they refer to.
 
@@ -107,7 +158,9 @@ def receipt_events(receipts: pd.DataFrame) -> ReceiptEvents:
     return ReceiptEvents(keys, rows, code, day, time, amount, is_sale, returned, cancel_day)
 
 
-def purchases(receipts: pd.DataFrame) -> pd.DataFrame:
+def purchases(
+    receipts: pd.DataFrame, events: ReceiptEvents | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Purchases: sale receipts that were not fully returned, with their returns netted off.
 
     Definition. A *purchase* is a sale receipt (is_return false) of an identified customer whose net
@@ -115,14 +168,18 @@ def purchases(receipts: pd.DataFrame) -> pd.DataFrame:
     zero after rounding to kopecks. A partly returned sale stays a purchase with a smaller `net_amount`;
     a fully returned one is not a purchase. A return without `return_of` (or pointing to a receipt not in
     the data) cancels no purchase: it only lowers the customer's revenue on its own date. Receipts without
-    a customer_key are ignored. Columns: the sale's own columns (without is_return and return_of), plus
-    `returned` (sum of linked returns, <= 0) and `net_amount`.
+    a customer_key are ignored. Columns: the sale's own columns (without is_return and return_of; only those
+    in `columns` when given), plus `returned` (sum of linked returns, <= 0) and `net_amount`.
+    `events`: receipt_events(receipts) when already built.
     """
-    events = receipt_events(receipts)
+    events = receipt_events(receipts) if events is None else events
     net = np.round(events.amount + events.returned, CENTS)
     keep = events.is_sale & (net > 0)
-    columns = [i for i, c in enumerate(receipts.columns) if c not in ("is_return", "return_of")]
-    out = receipts.iloc[events.rows[keep], columns]
+    if columns is not None:
+        require_columns(receipts, columns, "receipts")
+    kept = [i for i, c in enumerate(receipts.columns)
+            if (c in columns if columns is not None else c not in ("is_return", "return_of"))]
+    out = receipts.iloc[events.rows[keep], kept]
     return out.assign(returned=events.returned[keep], net_amount=net[keep])
 
 
@@ -247,6 +304,16 @@ def _arrow_text(column: pd.Series, name: str) -> pa.Array:
         raise ValueError(f"receipts: column '{name}' must hold text ids ({err})") from err
 
 
+def pair_codes(left: Sequence[pd.Series], right: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """int64 codes of the rows of two tables on the same key columns (e.g. source, receipt_id): equal keys get
+    equal codes (missing values equal each other). One hash pass per column, no sorting of text."""
+    codes = np.zeros(len(left[0]) + len(right[0]), dtype=np.int64)
+    for a, b in zip(left, right):
+        part, uniques = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=False)
+        codes = codes * len(uniques) + part
+    return codes[:len(left[0])], codes[len(left[0]):]
+
+
 def _link_keys(receipts: pd.DataFrame, positions: np.ndarray, id_column: str) -> pd.Index:
     ids = receipts[id_column].iloc[positions].astype(object)
     if "source" not in receipts.columns:
@@ -274,14 +341,17 @@ def _link_returns(
     candidate_mask = np.zeros(len(receipts), dtype=bool)
     candidate_mask[rows[is_sale]] = True
     candidates = np.flatnonzero(candidate_mask & hit.to_numpy(zero_copy_only=False))
-    sale_keys = _link_keys(receipts, candidates, "receipt_id")
+    columns = [c for c in ("source",) if c in receipts.columns]
+    sale_codes, ref_codes = pair_codes([receipts[c].iloc[candidates] for c in (*columns, "receipt_id")],
+                                       [receipts[c].iloc[ref_rows] for c in (*columns, "return_of")])
+    sale_keys = pd.Index(sale_codes)
     if not sale_keys.is_unique:
-        dup = sale_keys[sale_keys.duplicated()].unique()[:3].tolist()
+        dup = _link_keys(receipts, candidates[sale_keys.duplicated()], "receipt_id").unique()[:3].tolist()
         raise ValueError(
             f"receipts: returns refer to receipt_id values shared by several sales, e.g. {dup}; "
             "receipt_id must be unique among sales (per source when a 'source' column is given)"
         )
-    target = sale_keys.get_indexer(_link_keys(receipts, ref_rows, "return_of"))
+    target = sale_keys.get_indexer(ref_codes)
     linked = target >= 0
     ret = refs_at[linked]
     sale = np.searchsorted(rows, candidates[target[linked]])  # positions among identified receipts

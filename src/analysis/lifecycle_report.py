@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from analysis import labels, privacy
-from analysis.customer_metrics import CARD_FIELDS, client_card, purchases, require_columns, wall_clock
+from analysis.customer_metrics import CARD_FIELDS, ReceiptEvents, client_card, purchases, require_columns, wall_clock
 from analysis.lifecycle import (
     COUNT_GROUPS,
     NO_PURCHASES,
@@ -97,11 +97,18 @@ def thresholds_facts(choice: str, thresholds: Thresholds, language: str) -> dict
             "r1": str(thresholds.r1_days), "r1_next": str(thresholds.r1_days + 1), "r2": str(thresholds.r2_days)}
 
 
-def purchases_until(receipts: pd.DataFrame, as_of: dt.date | str) -> pd.DataFrame:
-    """customer_metrics.purchases as seen on as_of: receipts after that day (returns included) are ignored."""
+def purchases_until(
+    receipts: pd.DataFrame, as_of: dt.date | str, events: ReceiptEvents | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """customer_metrics.purchases as seen on as_of: receipts after that day (returns included) are ignored.
+
+    `events` (receipt_events of the same receipts) is reused when no receipt is dated after as_of; `columns`:
+    the receipt columns to keep (all by default).
+    """
     require_columns(receipts, ("datetime",), "receipts")
     end = (pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)).to_datetime64()
-    return purchases(receipts[wall_clock(receipts["datetime"], "receipts") < end])
+    seen = wall_clock(receipts["datetime"], "receipts") < end
+    return purchases(receipts, events, columns) if seen.all() else purchases(receipts[seen], columns=columns)
 
 
 def coverage(receipts: pd.DataFrame, metrics: pd.DataFrame, customers: pd.DataFrame | None = None) -> pd.Series:
@@ -118,7 +125,7 @@ def coverage(receipts: pd.DataFrame, metrics: pd.DataFrame, customers: pd.DataFr
     never = np.nan
     if customers is not None:
         require_columns(customers, ("customer_key",), "customers")
-        never = int((~customers["customer_key"].isin(metrics.index)).sum())
+        never = int((metrics.index.get_indexer(customers["customer_key"]) < 0).sum())
     return pd.Series({
         "receipts": len(receipts), "anonymous_receipts": int(anonymous.sum()),
         "anonymous_revenue_share": amount[anonymous].sum() / total if total else np.nan,

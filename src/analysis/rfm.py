@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from analysis.customer_metrics import factorize_keys, require_columns, wall_clock
 
@@ -90,9 +91,10 @@ def rfm_clusters(
 
     For each k in k_range (both ends included), or only `k` when given, KMeans is fitted on a random
     sample of at most `sample_size` customers and scored by the silhouette of at most `silhouette_size`
-    of them (silhouette costs grow with the square of the rows); the best k is refined on all customers
-    from the sample's centres. Clusters are numbered 1.. by mean revenue, highest first. Same data and
-    seed give the same result.
+    of them (their distance matrix, computed once, grows with the square of the rows); the best k is refined
+    on all customers from the sample's centres. Clusters are numbered 1.. by mean revenue, highest first.
+    Same data and seed give the same result: KMeans and the silhouette run on one thread (on three features,
+    OpenMP threads cost more in start-up and contention than they save, and one thread fixes the summation order).
     """
     require_columns(metrics, RFM_COLUMNS, "metrics")
     base = metrics.loc[metrics["purchases"] > 0, list(RFM_COLUMNS)]
@@ -106,18 +108,20 @@ def rfm_clusters(
     features = StandardScaler().fit_transform(features)
     rng = np.random.default_rng(seed)
     sample = features[np.sort(rng.choice(len(features), min(sample_size, len(features)), replace=False))]
+    scored = np.random.RandomState(seed).permutation(len(sample))[:silhouette_size]  # silhouette_score's own draw
     fitted, scores = {}, {}
-    for n in candidates:
-        model = KMeans(n_clusters=n, n_init=4, random_state=seed).fit(sample)
-        fitted[n] = model
-        if len(np.unique(model.labels_)) > 1:
-            scores[n] = silhouette_score(sample, model.labels_, sample_size=min(silhouette_size, len(sample)),
-                                         random_state=seed)
-    if k is None and not scores:
-        raise ValueError("rfm_clusters: the customers' RFM values are too alike to form clusters")
-    best = k if k is not None else max(scores, key=scores.get)
-    final = KMeans(n_clusters=best, init=fitted[best].cluster_centers_, n_init=1, random_state=seed)
-    raw = final.fit(features).labels_
+    with threadpool_limits(limits=1):
+        distances = pairwise_distances(sample[scored])  # once for every k
+        for n in candidates:
+            model = KMeans(n_clusters=n, n_init=4, random_state=seed).fit(sample)
+            fitted[n] = model
+            if len(np.unique(model.labels_)) > 1:
+                scores[n] = silhouette_score(distances, model.labels_[scored], metric="precomputed")
+        if k is None and not scores:
+            raise ValueError("rfm_clusters: the customers' RFM values are too alike to form clusters")
+        best = k if k is not None else max(scores, key=scores.get)
+        final = KMeans(n_clusters=best, init=fitted[best].cluster_centers_, n_init=1, random_state=seed)
+        raw = final.fit(features).labels_
     order = pd.Series(base["revenue"].to_numpy()).groupby(raw).mean().sort_values(ascending=False).index
     rank = np.empty(best, dtype=np.int64)
     rank[order.to_numpy()] = np.arange(1, best + 1)
