@@ -81,6 +81,15 @@ def test_green_run_html_manifest_latest_and_second_run_of_the_day(project):
     assert (first / "01_ok.html").read_text(encoding="utf-8") == html  # the first run is untouched
 
 
+def test_a_partial_run_does_not_move_latest(project):
+    notebook(project / "notebooks" / "02_ok.ipynb", OK_BODY.replace("01_ok", "02_ok"))
+    assert run(project) == 0
+    assert run(project, only=["02_ok"]) == 0
+    assert (project / "reports" / "2024-06-30_2" / "02_ok.html").is_file()
+    for folder in ("reports", "data/runs"):  # later --only runs still find every table of the complete run
+        assert (project / folder / "latest").resolve() == (project / folder / "2024-06-30").resolve()
+
+
 def test_unknown_stage_is_refused(project):
     with pytest.raises(RunError, match="unknown stage.*nope.*01_ok"):
         run(project, only=["nope"])

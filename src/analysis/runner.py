@@ -108,7 +108,8 @@ def run(
     manifest["stages"] = [asdict(r) for r in results]
     (report_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     index = index_page.write(report_dir / "index.html", manifest, params["language"])
-    if not failed:
+    complete = len(notebooks) == len(discover(root))  # a partial run (--only) leaves `latest` on a complete one
+    if not failed and complete:
         for folder in (reports_root, data_root):
             _point_latest(folder, run_id)
     log(f"{'FAILED' if failed else 'done'}: {index}")
