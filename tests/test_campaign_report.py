@@ -140,6 +140,52 @@ def test_segments_before_sending_only():
         cr.segments_at(receipts, keys, SEND, "weekly")
 
 
+def test_categorical_receipt_keys_give_the_same_outcomes_and_segments():
+    receipts = _receipts()
+    coded = receipts.assign(customer_key=receipts["customer_key"].astype("category"))
+    plain = cr.prepare(_contacts(), receipts, _golden(), window_days=30, pre_days=180, age_edges=[25, 45, 60],
+                       segment_thresholds="retail")
+    lean = cr.prepare(_contacts(), coded, _golden(), window_days=30, pre_days=180, age_edges=[25, 45, 60],
+                      segment_thresholds="retail")
+    pd.testing.assert_frame_equal(plain.outcomes, lean.outcomes)
+    keys = pd.Series(["k1", "k2", "k9"])
+    assert cr.segments_at(coded, keys, SEND, "retail").tolist() == ["new_active", "not_in_base", "not_in_base"]
+
+
+def test_receipt_period_spans_pre_periods_and_windows():
+    first = _contacts()
+    second = first.assign(campaign_id="C2", sent_at=first["sent_at"] + pd.Timedelta(days=3))
+    contacts = pd.concat([first, second], ignore_index=True)
+    first_sent = SEND - pd.Timedelta(minutes=30)  # C1's earliest message
+    start, end = cr.receipt_period(contacts, window_days=30, pre_days=180)
+    assert (start, end) == (first_sent - pd.Timedelta(days=180), first_sent + pd.Timedelta(days=33))
+    assert cr.receipt_period(contacts, window_days=30, pre_days=180, campaign_ids=["C1"])[1] == first_sent + pd.Timedelta(days=30)
+    assert cr.receipt_period(contacts, window_days=30, pre_days=180, history=True)[0] is None  # segments: all history
+    fixed = cr.receipt_period(contacts, window_days=30, pre_days=10, send_date="2024-05-01")
+    assert fixed == (pd.Timestamp("2024-04-21"), pd.Timestamp("2024-05-31"))
+    assert cr.receipt_period(first.assign(sent_at=pd.NaT), window_days=30, pre_days=180) == (None, None)
+
+
+def test_read_inputs_reads_only_what_prepare_uses(tmp_path):
+    from analysis import stage
+
+    contacts = _contacts().assign(source_customer_id="x")
+    receipts = _receipts().assign(items=1, store="s1", source="1c")
+    contacts.to_parquet(tmp_path / "contacts_keyed.parquet")
+    receipts.to_parquet(tmp_path / "receipts_keyed.parquet")
+    _golden().assign(email="a@b.c").to_parquet(tmp_path / "customers_golden.parquet")
+    st = stage.Stage("05_campaign_effect", {"language": "en"}, tmp_path, tmp_path)
+    c, r, g = cr.read_inputs(st, window_days=30, pre_days=180, segments=False)
+    assert list(c.columns) == [*cr.CONTACT_COLUMNS, "source"] and list(g.columns) == ["customer_key", "gender", "birth_date"]
+    assert list(r.columns) == list(campaign.RECEIPT_COLUMNS) and r["customer_key"].dtype == "category"
+    assert sorted(r["customer_key"].astype(str)) == ["k1", "k1", "k2"]  # r4 after the window, r5 before the pre-period
+    _, history, _ = cr.read_inputs(st, window_days=30, pre_days=180, segments=True)
+    assert "return_of" in history.columns and "source" in history.columns and len(history) == 4  # r5 kept for segments
+    args = {"window_days": 30, "pre_days": 180, "age_edges": [25, 45, 60], "segment_thresholds": "retail"}
+    pd.testing.assert_frame_equal(cr.prepare(c, history, g, **args).outcomes,
+                                  cr.prepare(_contacts(), receipts, _golden(), **args).outcomes, check_dtype=False)
+
+
 def test_age_bands_edges_and_errors():
     born = pd.Series(pd.to_datetime(["2000-03-01", "2000-03-02", None, "2030-01-01"]))
     bands = cr.age_bands(born, pd.Timestamp("2025-03-01"), [25, 45])

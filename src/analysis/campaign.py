@@ -70,7 +70,7 @@ def outcomes(
     when = receipts["datetime"]
     period = ((when >= pre_start) & (when < end)).to_numpy()  # cheap date filter before hashing keys
     keys = pd.Index(contacts["customer_key"])
-    position = keys.get_indexer(receipts["customer_key"].to_numpy()[period])  # -1: anonymous or not contacted
+    position = _positions(keys, receipts["customer_key"], period)  # -1: anonymous or not contacted
     keep = np.flatnonzero(period)[position >= 0]
     position = position[position >= 0]
     in_window = (when >= start).to_numpy()[keep]
@@ -90,6 +90,15 @@ def outcomes(
     out["receipts"] = count
     out["pre_revenue"] = per_customer(np.where(in_window, 0.0, amount))
     return out
+
+
+def _positions(keys: pd.Index, column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Position in ``keys`` of the receipt keys at the ``rows`` mask (-1: missing or not there); a categorical
+    column is looked up once per category instead of once per receipt."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        lookup = np.append(keys.get_indexer(column.cat.categories), -1)  # code -1 (missing) takes the last entry
+        return lookup[column.cat.codes.to_numpy()[rows]]
+    return keys.get_indexer(column.to_numpy()[rows])
 
 
 def arm_table(outcomes: pd.DataFrame, group_col: str = "group", alpha: float = 0.05) -> pd.DataFrame:

@@ -14,10 +14,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
-from analysis import campaign, customer_metrics, effect_stats, labels, lifecycle
+from analysis import campaign, customer_metrics, effect_stats, labels, lifecycle, stage
 from analysis.report_tables import show
 
 TREATMENT, CONTROL = "treatment", "control"
@@ -193,7 +196,11 @@ def segments_at(
     purchases by then. ``thresholds`` as parameter lifecycle.thresholds: a preset, or 'auto' computed with the
     ``auto`` settings from the purchases before sending."""
     window = (receipts["datetime"] < send.normalize()).to_numpy()
-    contacted = pd.Categorical(receipts["customer_key"].to_numpy()[window], categories=pd.Index(pd.unique(keys.dropna())))
+    column, categories = receipts["customer_key"], pd.Index(pd.unique(keys.dropna()))
+    if isinstance(column.dtype, pd.CategoricalDtype):  # recode the categories, not every receipt
+        contacted = pd.Categorical(column.array[window]).set_categories(categories)
+    else:
+        contacted = pd.Categorical(column.to_numpy()[window], categories=categories)
     before = receipts[window].assign(customer_key=contacted)  # codes hashed once; other customers become missing
     codes = pd.Series(lifecycle.NOT_IN_BASE, index=keys.index, dtype=object, name="segment")
     if before["customer_key"].notna().any():
@@ -207,6 +214,80 @@ def segments_at(
     present = set(pd.unique(codes))
     order = [c for c in (*lifecycle.SEGMENTS, lifecycle.NOT_IN_BASE) if c in present]
     return codes.astype(pd.CategoricalDtype(order, ordered=True))
+
+
+def receipt_period(
+    contacts: pd.DataFrame,
+    *,
+    window_days: int,
+    pre_days: int,
+    campaign_ids: Sequence[str] = (),
+    send_date: str = "",
+    history: bool = False,
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """[start, end) of the receipt datetimes ``prepare`` uses for these contacts: from the earliest pre-period start
+    (None with ``history``: segments at sending need every purchase before it) to the latest window end. (None,
+    None) when the send dates cannot be told (``prepare`` then reports why)."""
+    wanted = [str(c) for c in campaign_ids]
+    chosen = contacts[contacts["campaign_id"].astype(str).isin(wanted)] if wanted else contacts
+    try:
+        dates = send_dates(chosen, send_date)
+    except ValueError:
+        return None, None
+    if dates.empty or not isinstance(window_days, (int, np.integer)) or not isinstance(pre_days, (int, np.integer)):
+        return None, None
+    end = dates.max() + pd.Timedelta(days=int(window_days))
+    return (None if history else dates.min() - pd.Timedelta(days=int(pre_days))), end
+
+
+def read_inputs(
+    st: stage.Stage,
+    *,
+    window_days: int,
+    pre_days: int,
+    campaign_ids: Sequence[str] = (),
+    send_date: str = "",
+    segments: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """contacts_keyed, receipts_keyed and customers_golden with only what ``prepare`` uses: the contact columns
+    (and ``source``), the receipts in ``receipt_period`` with their outcome columns (and, with ``segments``, the
+    columns that link returns), customer_key as a categorical, ids as Arrow strings; gender and birth date."""
+    present = pq.read_schema(st.path("contacts_keyed")).names
+    contacts = st.read("contacts_keyed", columns=[c for c in (*CONTACT_COLUMNS, "source") if c in present])
+    start, end = receipt_period(contacts, window_days=window_days, pre_days=pre_days, campaign_ids=campaign_ids,
+                                send_date=send_date, history=segments)
+    path = st.path("receipts_keyed")
+    wanted = (*customer_metrics.RECEIPT_COLUMNS, "source") if segments else campaign.RECEIPT_COLUMNS
+    receipts = read_receipts(path, wanted, start, end)
+    golden = st.read("customers_golden", columns=["customer_key", "gender", "birth_date"])
+    return contacts, receipts, golden
+
+
+def read_receipts(
+    path: str | Path, columns: Sequence[str], start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """The receipts ``columns`` (those present) dated in [start, end), read lean: the rows outside are skipped by
+    the Parquet reader, customer_key and source come as categoricals straight from the file's dictionary pages
+    (no hashing, categories in file order), other text as Arrow-backed strings (no Python object per cell)."""
+    schema = pq.read_schema(path)
+    names = [c for c in dict.fromkeys(columns) if c in schema.names]
+    coded = [c for c in customer_metrics.CATEGORY_COLUMNS
+             if c in names and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+    when = schema.field("datetime").type if "datetime" in schema.names else None
+    condition = None
+    if when is not None and pa.types.is_timestamp(when) and when.tz is None:
+        for bound, keep in ((start, lambda f, v: f >= v), (end, lambda f, v: f < v)):
+            if bound is not None:
+                value = pa.scalar(pd.Timestamp(bound).as_unit("ns").value, pa.timestamp("ns")).cast(when)
+                term = keep(pc.field("datetime"), value)
+                condition = term if condition is None else condition & term
+    table = pq.read_table(path, columns=names, filters=condition, read_dictionary=coded).unify_dictionaries()
+    wide = pa.schema([pa.field(f.name, pa.large_string()) if pa.types.is_string(f.type) else f for f in table.schema],
+                     metadata=table.schema.metadata)  # 64-bit offsets: one chunk may exceed 2 GB of text
+    frame = table.cast(wide).combine_chunks().to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow")}.get)
+    del table
+    pa.default_memory_pool().release_unused()
+    return frame
 
 
 def prepare(
