@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pandas as pd
+import pyarrow as pa
 
 from analysis import ingest, params, quality
 
@@ -81,3 +82,27 @@ def test_detection_on_demo_truth_meets_targets(demo_profile):
     assert set(accuracy.index) >= set(truth["error_type"].unique())
     weak = accuracy[(accuracy["precision"] < 0.95) | (accuracy["recall"] < 0.95)]
     assert weak.empty, weak
+
+
+def test_last_purchase_from_a_frame_a_table_or_the_parquet_file(tmp_path):
+    c = customers(source_id=["000000001", None])
+    receipts = pd.DataFrame({
+        "source": pd.Categorical(["1c", "1c", "loyalty", "1c", None, "loyalty"]),
+        "source_customer_id": ["000000001", "000000001", "100", None, "x", None],  # a receipt without id fits no record
+        "datetime": pd.to_datetime(["2026-01-02 00:00:00", "2026-03-04 10:00:00", "2026-05-06 00:00:00", "2026-07-08 00:00:00", "2026-09-10 00:00:00",
+                                 "2026-10-01 00:00:00"]),
+        "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+    })
+    receipts.to_parquet(tmp_path / "receipts.parquet")
+    expected = pd.Series(pd.to_datetime(["2026-03-04 10:00:00", None]), index=c.index)
+    for given in (receipts, pa.Table.from_pandas(receipts), tmp_path / "receipts.parquet", str(tmp_path / "receipts.parquet")):
+        pd.testing.assert_series_equal(quality.last_purchase(c, given), expected)
+
+
+def test_scorecard_rows_by_source_then_field():
+    clean = quality.audit(pd.concat([customers(), customers(source=["loyalty", "1c"], source_id=["7", "8"])]), AS_OF, CFG).clean
+    card = quality.scorecard(clean)
+    assert list(card.columns) == ["source", "field", 0, 1, 2, 10]
+    assert list(zip(card["source"], card["field"])) == [(s, f) for s in ("1c", "loyalty") for f in sorted(quality.AUDITED_FIELDS)]
+    phone = card[(card["source"] == "1c") & (card["field"] == "phone")]
+    assert phone[10].tolist() == [0.5] and phone[[0, 1, 2, 10]].sum(axis=1).tolist() == [1.0]

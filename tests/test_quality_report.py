@@ -74,3 +74,12 @@ def test_records_sheet_keeps_types_of_arrow_backed_columns(tmp_path):
     clean = _clean().astype({"last_name": pd.ArrowDtype(pa.large_string())})
     path = quality_report.export_issues(_issues(), clean, tmp_path / "quality_issues.xlsx")
     assert pd.read_excel(path, sheet_name="records")["last_name"].tolist() == ["Петров", "Иванов"]
+
+
+def test_reachability_per_source_and_channel():
+    clean = pd.DataFrame({"source": pd.array(["loyalty", "1c", "1c"], dtype="string"), "contactable_sms": [True, False, True],
+                          "contactable_viber": [False, False, False], "contactable_email": [True, True, False]})
+    reach = quality_report.reachability(clean)
+    assert list(zip(reach["source"], reach["channel"], reach["contactable_share"])) == [
+        ("1c", "email", 0.5), ("1c", "sms", 0.5), ("1c", "viber", 0.0),
+        ("loyalty", "email", 1.0), ("loyalty", "sms", 1.0), ("loyalty", "viber", 0.0)]

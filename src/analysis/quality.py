@@ -4,12 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from analysis import addresses, birthdates, documents, email_names, emails, geo, names, phones
 from analysis.quality_codes import text_array
@@ -184,12 +186,21 @@ def _stale(seen: pd.Series, years: int, as_of: dt.date) -> np.ndarray:
 
 
 def scorecard(clean: pd.DataFrame) -> pd.DataFrame:
-    """Share of records per source and field in each quality code (ok, standardized, empty, invalid)."""
-    codes = clean[["source", *[f"q_{f}" for f in AUDITED_FIELDS]]].melt("source", var_name="field", value_name="code")
-    codes["field"] = codes["field"].str[2:]
-    shares = codes.groupby(["source", "field"], observed=True)["code"].value_counts(normalize=True).rename("share")
-    out = shares.reset_index().pivot_table(index=["source", "field"], columns="code", values="share", fill_value=0.0)
-    return out.reindex(columns=[0, 1, 2, 10], fill_value=0.0).reset_index()
+    """Share of records per source and field in each quality code (ok, standardized, empty, invalid).
+
+    Counted per source on the code arrays (no long table of records × fields): rows by source, then field, sorted."""
+    source, sources = pd.factorize(clean["source"], sort=True)  # -1: no source, left out as by groupby
+    known = source >= 0
+    source = source[known]
+    rows, fields = [], sorted(AUDITED_FIELDS)
+    total = np.bincount(source, minlength=len(sources))
+    for field in fields:
+        codes = clean[f"q_{field}"].to_numpy()[known]
+        rows.append(np.column_stack([np.bincount(source[codes == c], minlength=len(sources)) / total for c in (0, 1, 2, 10)]))
+    shares = np.stack(rows, axis=1).reshape(-1, 4) if len(sources) else np.empty((0, 4))
+    index = pd.MultiIndex.from_product([sources, fields], names=["source", "field"])
+    out = pd.DataFrame(shares, index=index, columns=pd.Index([0, 1, 2, 10], name="code"))
+    return out.reset_index()
 
 
 def detection_accuracy(issues: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
@@ -212,8 +223,50 @@ def code_totals(clean: pd.DataFrame) -> dict[str, float]:
     return {name: float((codes == code).mean()) for name, code in (("ok", 0), ("fixed", 1), ("empty", 2), ("invalid", 10))}
 
 
-def last_purchase(customers: pd.DataFrame, receipts: pd.DataFrame) -> pd.Series:
-    """Date of each customer record's last receipt (NaT without one), aligned with `customers`."""
-    last = receipts.dropna(subset=["source_customer_id"]).groupby(["source", "source_customer_id"], observed=True)["datetime"].max()
-    keys = pd.MultiIndex.from_arrays([customers["source"].astype(object), customers["source_id"].astype(object)])
-    return pd.Series(last.reindex(keys).to_numpy(), index=customers.index, dtype="datetime64[ns]")
+def last_purchase(customers: pd.DataFrame, receipts: pd.DataFrame | pa.Table | str | Path) -> pd.Series:
+    """Date of each customer record's last receipt (NaT without one), aligned with `customers`.
+
+    `receipts` is a frame, an Arrow table or the Parquet file of the receipts table: only `source`,
+    `source_customer_id` and `datetime` are read, receipts are matched to records by Arrow hash lookups per source
+    and the latest date is taken on int64 arrays (no Python object per receipt)."""
+    table = _receipt_keys(receipts)
+    source, source_id = _large_text(customers["source"]), _large_text(customers["source_id"])
+    keys = pc.unique(source_id).drop_null()
+    record = pc.index_in(source_id, value_set=keys)  # a record's id among the distinct ids (null: no id)
+    seen = np.full(len(customers), _NAT, dtype=np.int64)
+    for name in pc.unique(source).drop_null().to_pylist():
+        rows = np.flatnonzero(pc.fill_null(pc.equal(source, name), False).to_numpy(zero_copy_only=False))
+        ids = pc.fill_null(pc.take(record, pa.array(rows)), len(keys) + 1).to_numpy(zero_copy_only=False)
+        part = table.filter(pc.fill_null(pc.equal(table["source"], name), False))
+        found = pc.fill_null(pc.index_in(part["source_customer_id"], value_set=keys), len(keys)).to_numpy(zero_copy_only=False)
+        times = pc.fill_null(pc.cast(pc.cast(part["datetime"], pa.timestamp("ns")), pa.int64()), _NAT).to_numpy(zero_copy_only=False)
+        last = np.full(len(keys) + 2, _NAT, dtype=np.int64)  # then receipts of ids no record has, records without id
+        np.maximum.at(last, found, times)
+        seen[rows] = last[ids]
+    del table
+    pa.default_memory_pool().release_unused()
+    return pd.Series(seen.view("datetime64[ns]"), index=customers.index, dtype="datetime64[ns]")
+
+
+_NAT = np.iinfo(np.int64).min  # NaT as int64: below every date, so a maximum skips it
+_RECEIPT_KEYS = ("source", "source_customer_id", "datetime")
+
+
+def _receipt_keys(receipts: pd.DataFrame | pa.Table | str | Path) -> pa.Table:
+    if isinstance(receipts, (str, Path)):
+        table = pq.read_table(receipts, columns=list(_RECEIPT_KEYS))
+    elif isinstance(receipts, pa.Table):
+        table = receipts.select(list(_RECEIPT_KEYS))
+    else:
+        table = pa.table({c: pa.array(receipts[c], from_pandas=True) for c in _RECEIPT_KEYS})
+    return pa.table({"source": _large_text(table["source"]), "source_customer_id": _large_text(table["source_customer_id"]),
+                     "datetime": table["datetime"]})
+
+
+def _large_text(values: pd.Series | pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    """Text keys as Arrow large strings (dictionary / categorical / object / string columns alike)."""
+    if isinstance(values, pd.Series):
+        values = pa.array(values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values, from_pandas=True)
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    return values.cast(pa.large_string())

@@ -66,9 +66,11 @@ def fixes(issues: pd.DataFrame, per_field: int, language: str) -> pd.DataFrame:
 
 def reachability(clean: pd.DataFrame) -> pd.DataFrame:
     """Share of records reachable per source and channel (valid contact and consent)."""
-    long = clean[["source", *[f"contactable_{c}" for c in CHANNELS]]].melt("source", var_name="channel", value_name="ok")
-    long["channel"] = long["channel"].str.removeprefix("contactable_")
-    return long.groupby(["source", "channel"], observed=True)["ok"].mean().rename("contactable_share").reset_index()
+    columns = [f"contactable_{c}" for c in CHANNELS]
+    shares = clean.groupby("source", observed=True)[columns].mean()
+    shares.columns = pd.Index([c.removeprefix("contactable_") for c in columns], name="channel")
+    long = shares.stack().rename("contactable_share").reset_index()
+    return long.sort_values(["source", "channel"], ignore_index=True)
 
 
 def scorecard_heatmap(card: pd.DataFrame, language: str) -> Figure:
