@@ -1,14 +1,19 @@
-"""Ingest: cp1251 and decimal commas, XLSX float trap, receipt grouping, returns, quarantine reasons, clear errors."""
+"""Ingest: cp1251 and decimal commas, XLSX float trap, receipt grouping, returns, quarantine reasons, clear errors; Arrow
+tables, CSV blocks, Parquet output and report summaries."""
 import datetime as dt
 import json
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from analysis import ingest, params
+from analysis import ingest, params, readers, typing_rules
+from analysis import ingest_summary as summary
 from analysis.readers import IngestError
 
 NBSP = "\u00a0"
@@ -234,3 +239,153 @@ def test_written_tables_are_typed_parquet(root, tmp_path):
     back = pd.read_parquet(tmp_path / "run" / "receipts.parquet")
     assert pd.api.types.is_datetime64_any_dtype(back["datetime"]) and back["amount"].dtype == "float64"
     assert {"customers.parquet", "ingest_quarantine.parquet", "ingest_accounting.parquet"} <= {p.name for p in (tmp_path / "run").iterdir()}
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Scale: Arrow tables, per-block dictionaries, documents across blocks, Parquet as pandas writes it.
+
+def test_tables_stay_in_arrow_until_asked_for(root):
+    write_sales(root, SALES_ROWS[:2])
+    result = ingest.ingest(load(root, {"sales": SALES_SOURCE}), root)
+    assert list(result.tables) == ["customers", "receipts", "receipt_lines", "stores", "campaign_contacts"]
+    assert isinstance(result.tables.typed["receipt_lines"].table, pa.Table)
+    lines = result.tables["receipt_lines"]
+    assert lines is result.tables["receipt_lines"]  # converted once
+    assert lines["receipt_id"].dtype == pd.StringDtype("pyarrow") and lines["is_return"].dtype == bool
+    assert result.tables["customers"].empty and "source_id" in result.tables["customers"]
+
+
+def test_documents_across_csv_blocks_and_out_of_order_lines(root, monkeypatch):
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 256)  # a dictionary every two lines or so
+    doc = "Чек ККМ 0008-0000{:02d}"
+    rows = [f"12.03.2024 9:05:11;{doc.format(n % 7)};;00000012{n % 7};Магазин №1;Пила;A-002;Инструмент;1;10,00" for n in range(40)]
+    rows[5] = rows[5].replace("00000125", "00000199")  # document 5 disagrees on its customer, lines far apart
+    write_sales(root, rows)
+    result = ingest.ingest(load(root, {"sales": SALES_SOURCE}), root)
+    assert result.tables.typed["receipt_lines"].table.num_rows == 40 - 5
+    receipts = result.tables["receipts"].set_index("receipt_id")
+    assert receipts["items"].to_dict() == {doc.format(n): 6 if n < 5 else 5 for n in range(7) if n != 5}
+    assert receipts["amount"].tolist() == [60.0, 60.0, 60.0, 60.0, 60.0, 50.0]
+    assert receipts.index.tolist() == [doc.format(n) for n in (0, 1, 2, 3, 4, 6)]  # order of first appearance
+    assert set(result.quarantine["reason"]) == {"inconsistent_document"} and len(result.quarantine) == 5
+
+
+def test_duplicate_customer_in_a_later_file(root):
+    (root / "in" / "c1.csv").write_text("id,name\n1,Иванов\n2,Петров\n2,Петров\n", encoding="utf-8")
+    (root / "in" / "c2.csv").write_text("id,name\n3,Сидоров\n1,Иванов-2\n", encoding="utf-8")
+    source = {"table": "customers", "system": "x", "path": "in/c*.csv", "columns": {"source_id": "id", "full_name": "name"}}
+    result = ingest.ingest(load(root, {"c": source}), root)
+    assert result.tables["customers"]["source_id"].tolist() == ["1", "2", "3"]
+    q = result.quarantine
+    assert list(zip(q["file"].str[-6:], q["row"], q["reason"])) == [("c1.csv", 4, "duplicate_id"), ("c2.csv", 3, "duplicate_id")]
+
+
+def test_written_parquet_is_what_pandas_writes(root, tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest, "_ROW_GROUP", 3)
+    write_sales(root, SALES_ROWS)
+    (root / "in" / "app.csv").write_text("id,client,shop,at,total,n,kind,orig\nR1,100,MSK-01,2024-03-01T10:00:00,1,2,sale,\n"
+                                         "R2,,MSK-01,2024-03-02T10:00:00,5,,return,R1\n", encoding="utf-8")
+    result = ingest.ingest(load(root, {"stores": STORES_SOURCE, "sales": SALES_SOURCE, "app": APP_RECEIPTS}), root)
+    result.write(tmp_path / "run")
+    for name, frame in result.tables.items():
+        frame.to_parquet(tmp_path / f"{name}.parquet", index=False, row_group_size=3)
+        ours, theirs = tmp_path / "run" / f"{name}.parquet", tmp_path / f"{name}.parquet"
+        assert pq.read_schema(ours).equals(pq.read_schema(theirs), check_metadata=True), name
+        assert pq.ParquetFile(ours).metadata.num_row_groups == pq.ParquetFile(theirs).metadata.num_row_groups
+        pd.testing.assert_frame_equal(pd.read_parquet(ours), pd.read_parquet(theirs), check_exact=True)
+    assert result.tables["receipts"]["items"].dtype == "Int64"  # a receipt source's Int64 with the lines' int64
+
+
+def test_xlsx_cells_read_as_pandas_reads_them(root):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "phone", "when", "born", "flag", "note", "id", None])
+    ws.append([1, 79161234567, dt.datetime(2023, 1, 5, 10, 0), dt.date(1985, 9, 30), True, "NA", "a", "x"])
+    ws.append([1.5, "+7 916", dt.date(2023, 1, 6), "1985", 1, "n/a", "b", None])
+    ws.append([None, None, None, None, None, None, None, "only here"])  # empty in every needed column: left out
+    ws.append([1e20, -5, None, dt.datetime(1990, 1, 1, 12, 30), "да", " NA", None, None])
+    wb.save(root / "in" / "x.xlsx")
+    raw = readers.read_file(root / "in" / "x.xlsx", "x", {"format": "xlsx", "sheet": ""}, ["id", "phone", "when", "born", "flag", "note", "id.1"])
+    text = {c: raw.table[c].cast(pa.string()).to_pylist() for c in raw.table.column_names if c != "when"}
+    assert raw.lines.tolist() == [2, 3, 5]
+    assert text["id"] == ["1", "1.5", "100000000000000000000"]
+    assert text["phone"] == ["79161234567", "+7 916", "-5"]
+    assert text["born"] == ["1985-09-30", "1985", "1990-01-01T12:30:00"]
+    assert text["flag"] == ["True", "True", "да"]  # pandas takes TRUE and 1 for one value, the first seen
+    assert text["note"] == [None, None, " NA"]  # pandas' NA strings are missing; ' NA' is not one
+    assert text["id.1"] == ["a", "b", None]
+    assert raw.table["when"].to_pylist() == [dt.datetime(2023, 1, 5, 10, 0), dt.datetime(2023, 1, 6), None]
+
+
+def test_xlsx_date_cells_in_a_text_field_become_dates_as_text(root):
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "born"])
+    wb.active.append([1, dt.date(1985, 9, 30)])
+    wb.active.append([2, dt.datetime(1990, 1, 1, 12, 30)])
+    wb.save(root / "in" / "c.xlsx")
+    source = {"table": "customers", "system": "app", "path": "in/c.xlsx", "format": "xlsx", "columns": {"source_id": "id", "birth_date": "born"}}
+    customers = ingest.ingest(load(root, {"c": source}), root).tables["customers"]
+    assert customers["birth_date"].tolist() == ["1985-09-30", "1990-01-01T12:30:00"]
+
+
+def test_printing_from_parts_matches_arrows_strftime():
+    stamps = pa.array([dt.datetime(999, 1, 2, 3, 4, 5), dt.datetime(2024, 2, 29, 23, 59, 59), None, dt.datetime(1, 1, 1)], pa.timestamp("s"))
+    for fmt in ("%d.%m.%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d", "%d/%m/%y %%"):
+        assert typing_rules._strftime(stamps, fmt).cast(pa.string()).to_pylist() == pc.strftime(stamps, format=fmt).to_pylist()
+    text = pd.Series(["31.02.2024 10:00:00", "1.3.2024 9:05:01", "12.03.2024  9:05:11", "2024-03-12T09:05:11"], dtype=pd.StringDtype("pyarrow"))
+    parsed = typing_rules.to_datetime(text, ["%d.%m.%Y %H:%M:%S"])
+    assert parsed.tolist()[:3] == [pd.NaT, pd.Timestamp("2024-03-01 09:05:01"), pd.NaT]  # rolled over / two spaces
+    assert parsed.iloc[3] == pd.Timestamp("2024-03-12 09:05:11")  # ISO 8601 fallback
+
+
+def test_demo_quarantine_is_the_declared_export_faults(demo_profile, demo_dir):
+    result = ingest.ingest(params.load(demo_profile))
+    faults = pd.read_parquet(demo_dir / "truth" / "ingest_faults.parquet")
+    assert sorted(result.quarantine["reason"]) == sorted(faults["reason"])
+    acc = result.accounting
+    assert (acc["rows_read"] == acc["rows_loaded"] + acc["rows_quarantined"]).all()
+    loaded = acc.groupby("table")["rows_loaded"].sum()
+    assert loaded["receipt_lines"] == len(result.tables["receipt_lines"]) and loaded["customers"] == len(result.tables["customers"])
+
+
+def test_summaries_per_source():
+    text = pd.StringDtype("pyarrow")
+    receipts = pd.DataFrame({
+        "source": pd.Series(["1c", "1c", "1c", "app", None], dtype=text),
+        "source_customer_id": pd.Series(["1", None, "9", "1", "1"], dtype=text),
+        "datetime": pd.to_datetime(["2024-01-05", "2024-01-31", "2024-02-10", "2024-02-01", "2024-02-01"]),
+        "amount": [100.0, 50.0, -20.0, 10.0, 1.0], "is_return": [False, False, True, False, False],
+    })
+    customers = pd.DataFrame({"source": pd.Series(["1c", "app"], dtype=text), "source_id": pd.Series(["1", "2"], dtype=text)})
+    orphans = summary.anonymous_and_orphans(receipts, customers)
+    assert orphans.to_dict("list") == {"source": ["1c", "app"], "receipts": [3, 1], "anonymous": [1, 0], "orphans": [1, 1]}
+    assert orphans["source"].dtype == text
+    returns = summary.returns(receipts).set_index("source")
+    assert returns.loc["1c", "returns"] == 1 and returns.loc["1c", "revenue_returned_share"] == pytest.approx(20 / 150)
+    monthly = summary.monthly(receipts)
+    assert monthly[["month", "source", "receipts", "revenue", "complete"]].values.tolist() == [
+        [pd.Timestamp("2024-01-01"), "1c", 2, 150.0, False], [pd.Timestamp("2024-02-01"), "1c", 0, -20.0, False],
+        [pd.Timestamp("2024-02-01"), "app", 1, 10.0, False]]
+
+
+def test_parquet_source_reads_ids_as_text_and_keeps_timestamps(root):
+    frame = pd.DataFrame({"id": [7, 8, 8], "at": pd.to_datetime(["2024-03-01 10:00", "2024-03-02 11:00", None]),
+                          "total": ["1,5", None, "2"], "client": ["001", None, "003"]})
+    frame.to_parquet(root / "in" / "r.parquet", index=False)
+    source = {"table": "receipts", "system": "pq", "path": "in/r.parquet", "format": "parquet", "decimal": ",",
+              "columns": {"receipt_id": "id", "datetime": "at", "amount": "total", "source_customer_id": "client"}}
+    result = ingest.ingest(load(root, {"r": source}), root)
+    receipts = result.tables["receipts"]
+    assert receipts["receipt_id"].tolist() == ["7"] and receipts["amount"].tolist() == [1.5]
+    assert receipts["datetime"].tolist() == [pd.Timestamp("2024-03-01 10:00")] and receipts["source_customer_id"].tolist() == ["001"]
+    assert result.quarantine[["row", "reason"]].values.tolist() == [[2, "missing_required"], [3, "missing_required"]]
+
+
+def test_tables_without_a_source_keep_their_types(root):
+    write_sales(root, SALES_ROWS[9:11])  # the only document is inconsistent: no line is left
+    result = ingest.ingest(load(root, {"sales": SALES_SOURCE}), root)
+    empty = ingest.ingest(load(root, {"stores": STORES_SOURCE}), root)
+    for tables in (result.tables, empty.tables):
+        lines, receipts = tables["receipt_lines"], tables["receipts"]
+        assert lines.empty and lines["is_return"].dtype == "boolean" and lines["datetime"].dtype == "datetime64[ns]"
+        assert receipts.empty and receipts["items"].dtype == "Int64" and receipts["store_key"].dtype == pd.StringDtype("pyarrow")

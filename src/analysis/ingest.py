@@ -1,21 +1,33 @@
-"""Ingest: every source file into the canonical tables; each input row is loaded or quarantined with a reason."""
+"""Ingest: every source file into the canonical tables; each input row is loaded or quarantined with a reason.
+
+Files are read one at a time into Arrow with text dictionary-encoded: each distinct value is cleaned, mapped and
+typed once and spread over its rows, and a file's raw text is released once its rows are typed. The canonical tables
+stay in Arrow; `IngestResult.tables` gives each as a pandas DataFrame when asked for, and `write` streams them to
+Parquet a row group at a time.
+"""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from analysis import keys
 from analysis import params as params_mod
 from analysis import receipts as receipts_mod
 from analysis.readers import TEXT, IngestError, RawFile, read_file
 from analysis.schema import ENUMS, TABLES, Field
-from analysis.typing_rules import apply_value_map, clean_text, convert
+from analysis.typing_rules import TypedTable, apply_value_map, clean_text, constant, convert, dictionary_codes, spread, stacked
 
 QUARANTINE_COLUMNS = ["source_name", "file", "row", "reason", "field", "record"]
 BLANKED_COLUMNS = ["source_name", "file", "row", "field", "value"]
@@ -25,39 +37,101 @@ REASONS = (
     "malformed_row", "missing_required", "unparseable_date", "non_numeric", "invalid_value",
     "missing_customer_id", "date_after_as_of", "duplicate_id", "inconsistent_document", "document_incomplete",
 )
+_REASON_NAMES = np.array([None, *REASONS], dtype=object)  # reason codes: 0 = none, i + 1 = REASONS[i]
 _BAD_VALUE_REASON = {"datetime": "unparseable_date", "float": "non_numeric", "int": "non_numeric", "bool": "invalid_value"}
 _DATED_FIELDS = {"receipts": "datetime", "receipt_lines": "datetime", "campaign_contacts": "sent_at"}
 _UNIQUE_KEYS = {"customers": ["source_id"], "receipts": ["receipt_id"], "campaign_contacts": ["campaign_id", "source", "source_customer_id"]}
+_PRIVATE = ["_source_name", "_file", "_row"]
+_ROW_GROUP = 1 << 20  # rows per Parquet row group, as pandas' to_parquet writes them
+
+
+class Tables(Mapping[str, pd.DataFrame]):
+    """The canonical tables, kept in Arrow; each becomes a pandas DataFrame the first time it is asked for."""
+
+    def __init__(self, typed: dict[str, TypedTable]) -> None:
+        self.typed = typed
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = self.typed[name].to_pandas()
+        return self._frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.typed)
+
+    def __len__(self) -> int:
+        return len(self.typed)
 
 
 @dataclass
 class IngestResult:
     """Canonical tables plus the accounting of every input row."""
 
-    tables: dict[str, pd.DataFrame]
+    tables: Tables
     quarantine: pd.DataFrame
     blanked: pd.DataFrame
     accounting: pd.DataFrame
 
     def write(self, folder: Path) -> None:
-        """Typed Parquet files, one per table, for the next stages."""
+        """Typed Parquet files, one per table, for the next stages; the largest table in a thread of its own
+        (Arrow's Parquet writer releases the GIL)."""
         folder.mkdir(parents=True, exist_ok=True)
-        for name, frame in {**self.tables, "ingest_quarantine": self.quarantine,
-                            "ingest_blanked": self.blanked, "ingest_accounting": self.accounting}.items():
+        largest, *rest = sorted(self.tables.typed.items(), key=lambda item: -len(item[1]))
+        with arrow_pool(), ThreadPoolExecutor(max_workers=1) as pool:
+            job = pool.submit(write_parquet, largest[1], folder / f"{largest[0]}.parquet")
+            for name, typed in rest:
+                write_parquet(typed, folder / f"{name}.parquet")
+            job.result()
+        for name, frame in {"ingest_quarantine": self.quarantine, "ingest_blanked": self.blanked,
+                            "ingest_accounting": self.accounting}.items():
             frame.to_parquet(folder / f"{name}.parquet", index=False)
+
+
+def write_parquet(typed: TypedTable, path: Path) -> None:
+    """The file pandas' to_parquet writes for `typed.to_pandas()` (same schema and metadata, row groups of 2²⁰
+    rows), written from Arrow a row group at a time."""
+    schema = pa.Schema.from_pandas(typed.to_pandas(0, 1), preserve_index=False)
+    with pq.ParquetWriter(path, schema, compression="snappy") as writer:
+        for start in range(0, max(len(typed), 1), _ROW_GROUP):
+            part = typed.table.slice(start, _ROW_GROUP)
+            writer.write_table(pa.Table.from_arrays([part[f.name].cast(f.type) for f in schema], schema=schema))
 
 
 @dataclass
 class _Loaded:
-    frame: pd.DataFrame  # canonical columns plus _file, _row
+    frame: TypedTable  # canonical columns plus _source_name, _file, _row
     quarantine: list[pd.DataFrame]
     blanked: list[pd.DataFrame]
     accounting: list[dict[str, Any]]
     rejected_docs: list[pd.DataFrame]  # (source, receipt_id) of quarantined receipt lines
+    keep: list[np.ndarray]  # receipt lines: which rows of `frame` were not quarantined (filtered after the documents)
+
+
+@contextlib.contextmanager
+def arrow_pool() -> Iterator[None]:
+    """Arrow allocates on jemalloc, where pyarrow has it, until the block ends: pyarrow's default, mimalloc, hands
+    the pages of the many large temporary arrays back and faults them in again (≈10 % slower at a million customers)."""
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def ingest(params: Mapping[str, Any], root: Path | None = None) -> IngestResult:
     """Read every source in params into the canonical tables."""
+    with arrow_pool():
+        return _ingest(params, root)
+
+
+def _ingest(params: Mapping[str, Any], root: Path | None) -> IngestResult:
     as_of: dt.date = params["as_of"]
     cfg = params["ingest"]
     cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1 + cfg["future_tolerance_days"])
@@ -71,21 +145,24 @@ def ingest(params: Mapping[str, Any], root: Path | None = None) -> IngestResult:
     quarantine = [q for parts in loaded.values() for p in parts for q in p.quarantine]
     blanked = [b for parts in loaded.values() for p in parts for b in p.blanked]
     accounting = [a for parts in loaded.values() for p in parts for a in p.accounting]
-    tables = {t: _concat([p.frame for p in parts], t) for t, parts in loaded.items()}
-
     rejected = [r for p in loaded["receipt_lines"] for r in p.rejected_docs]
-    lines, line_quarantine = receipts_mod.check_documents(tables["receipt_lines"], rejected)
+    line_keep = np.concatenate([k for p in loaded["receipt_lines"] for k in p.keep] or [np.zeros(0, dtype=bool)])
+    tables = {t: _concat([p.frame for p in parts], t) for t, parts in loaded.items()}
+    del loaded
+
+    from_lines, tables["receipt_lines"], line_quarantine = receipts_mod.group_documents(tables.pop("receipt_lines"), line_keep, rejected)
     quarantine.append(line_quarantine)
-    from_lines, tables["receipt_lines"] = receipts_mod.receipts_from_lines(lines)
     parts = [f for f in (tables["receipts"], from_lines) if len(f)]
-    tables["receipts"] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [tables["receipts"]])[0]
+    tables["receipts"] = TypedTable.concat(parts) if parts else tables["receipts"]
     store_aliases = pd.concat(aliases, ignore_index=True) if aliases else pd.DataFrame(columns=["source", "alias", "store_key"])
+    stores = tables["stores"].to_pandas()
     for t in ("receipts", "receipt_lines"):
-        tables[t] = receipts_mod.attach_store_keys(tables[t], store_aliases, tables["stores"])
+        tables[t] = receipts_mod.attach_store_keys(tables[t], store_aliases, stores)
     quarantine_frame = _frame(quarantine, QUARANTINE_COLUMNS)
     accounting_frame = _account(pd.DataFrame(accounting, columns=ACCOUNTING_COLUMNS), quarantine_frame)
-    final = {t: f.drop(columns=["_source_name", "_file", "_row"], errors="ignore").reset_index(drop=True) for t, f in tables.items()}
-    return IngestResult(final, quarantine_frame, _frame(blanked, BLANKED_COLUMNS), accounting_frame)
+    final = {t: tables[t].drop(_PRIVATE) for t in TABLES}
+    pa.default_memory_pool().release_unused()  # the temporary arrays' pages, before the tables become pandas
+    return IngestResult(Tables(final), quarantine_frame, _frame(blanked, BLANKED_COLUMNS), accounting_frame)
 
 
 def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -103,18 +180,17 @@ def _account(accounting: pd.DataFrame, quarantine: pd.DataFrame) -> pd.DataFrame
     return accounting
 
 
-def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+def _concat(frames: list[TypedTable], table: str) -> TypedTable:
     frames = [f for f in frames if len(f)]
     if frames:
-        return pd.concat(frames, ignore_index=True)
+        return TypedTable.concat(frames)
     fields = TABLES[table]
-    empty = {"source": pd.Series(dtype=TEXT)} | {n: pd.Series(dtype=_dtype(f)) for n, f in fields.items()}
-    private = {"_source_name": pd.Series(dtype=TEXT), "_file": pd.Series(dtype=TEXT), "_row": pd.Series(dtype="Int64")}
-    return pd.DataFrame(empty | private)
+    dtypes = {"source": "text"} | {n: _dtype(f) for n, f in fields.items()}
+    return TypedTable.empty(dtypes | {"_source_name": "text", "_file": "text", "_row": "Int64"})
 
 
-def _dtype(field: Field) -> str | pd.StringDtype:
-    return {"datetime": "datetime64[ns]", "float": "float64", "int": "Int64", "bool": "boolean"}.get(field.kind, TEXT)
+def _dtype(field: Field) -> str:
+    return {"datetime": "datetime64[ns]", "float": "float64", "int": "Int64", "bool": "boolean"}.get(field.kind, "text")
 
 
 def _check_mapping(name: str, source: Mapping[str, Any]) -> dict[str, Field]:
@@ -145,58 +221,101 @@ def _load_source(
     mapping: dict[str, str] = source["columns"]
     alias_cols: dict[str, str] = source["aliases"] if source["table"] == "stores" else {}
     needed = list(dict.fromkeys([*mapping.values(), *alias_cols.values()]))
-    out = _Loaded(pd.DataFrame(), [], [], [], [])
-    frames, alias_frames, seen = [], [], pd.DataFrame()
+    out = _Loaded(TypedTable.empty({}), [], [], [], [], [])
+    frames: list[TypedTable] = []
+    alias_frames: list[pd.DataFrame] = []
+    seen: list[TypedTable] = []
     for path in params_mod.source_files(source, root):
         raw = read_file(path, name, dict(source), needed)
-        frame, reason, bad_field, blanked = _typed(raw, name, source, fields, cutoff, keep_anonymous)
-        reason, bad_field, seen = _mark_duplicates(frame, reason, bad_field, source["table"], seen)
-        out.quarantine.append(_quarantine_rows(raw, name, reason, bad_field, mapping))
-        out.blanked.append(blanked)
+        typed = _typed(raw, name, source, fields, cutoff, keep_anonymous)
+        _mark_duplicates(typed, source["table"], seen)
+        out.quarantine.append(_quarantine_rows(raw, name, typed, mapping))
+        out.blanked.append(typed.blanked)
         out.accounting.append(
             {"source_name": name, "system": source["system"], "table": source["table"], "file": str(path),
-             "rows_read": len(raw.frame) + len(raw.malformed), "values_blanked": len(blanked)}
+             "rows_read": raw.table.num_rows + len(raw.malformed), "values_blanked": len(typed.blanked)}
         )
-        keep = reason.isna().to_numpy()
-        frames.append(frame[keep])
+        keep = typed.reason == 0
+        if source["table"] != "receipt_lines":
+            frames.append(typed.frame.filter(keep))
+        elif keep.any():  # lines are taken once, after the document checks
+            frames.append(typed.frame)
+            out.keep.append(keep)
         if source["table"] == "receipt_lines":
-            out.rejected_docs.append(frame.loc[~keep, ["source", "receipt_id"]].dropna())
+            out.rejected_docs.append(typed.frame.select(["source", "receipt_id"]).filter(~keep).to_pandas().dropna())
         if alias_cols:
+            store_key = typed.frame.select(["store_key"]).to_pandas()["store_key"][keep]
             alias_frames += [
-                pd.DataFrame({"source": system, "alias": clean_text(raw.frame[col])[keep], "store_key": frame["store_key"][keep]})
+                pd.DataFrame({"source": system, "alias": clean_text(_raw_series(raw.table[col]))[keep], "store_key": store_key})
                 for system, col in alias_cols.items()
             ]
-    out.frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        del raw, typed
+        pa.default_memory_pool().release_unused()  # hand the file's raw text back before the next file
+    out.frame = TypedTable.concat(frames) if frames else TypedTable.empty({})
     aliases = pd.concat(alias_frames, ignore_index=True).dropna() if alias_frames else None
     return out, aliases
 
 
+@dataclass
+class _TypedFile:
+    """One file's canonical columns, the first quarantine reason of each row (and its field), blanked values."""
+
+    frame: TypedTable
+    reason: np.ndarray  # int8 codes into _REASON_NAMES
+    field: np.ndarray  # int16 index into `fields`, -1 where no reason
+    fields: list[str]
+    blanked: pd.DataFrame
+
+    def flag(self, mask: np.ndarray, reason: str, field: str) -> None:
+        """Give rows in `mask` that have no reason yet this one."""
+        mask = mask & (self.reason == 0)
+        self.reason[mask] = REASONS.index(reason) + 1
+        if field not in self.fields:
+            self.fields.append(field)
+        self.field[mask] = self.fields.index(field)
+
+
+def _distinct(col: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
+    """(distinct values of a raw column as pandas, with a missing one last; each row's position among them).
+    Values may repeat between blocks of the file; timestamp columns (XLSX, Parquet) are taken row by row."""
+    if pa.types.is_dictionary(col.type):
+        values, codes = stacked(col)
+        return pd.Series(TEXT.__from_arrow__(values)), codes
+    return col.to_pandas(), np.arange(len(col))
+
+
+def _raw_series(col: pa.ChunkedArray) -> pd.Series:
+    """A raw column row by row: text (missing stays missing) or datetime."""
+    if pa.types.is_dictionary(col.type):
+        return pd.Series(TEXT.__from_arrow__(col.cast(pa.large_string())))
+    return col.to_pandas()
+
+
 def _typed(
     raw: RawFile, name: str, source: Mapping[str, Any], fields: dict[str, Field], cutoff: pd.Timestamp, keep_anonymous: bool
-) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.DataFrame]:
-    """Canonical typed columns, the first quarantine reason (and its field) per row, and blanked optional values."""
+) -> _TypedFile:
+    """Canonical typed columns, the first quarantine reason (and its field) per row, and blanked optional values;
+    each rule runs on the distinct values of a column."""
     mapping: dict[str, str] = source["columns"]
     table = source["table"]
-    index = raw.frame.index
-    reason = pd.Series(pd.NA, index=index, dtype=object)
-    bad_field = pd.Series(pd.NA, index=index, dtype=object)
-    out: dict[str, pd.Series] = {}
+    n = raw.table.num_rows
+    out: dict[str, pa.Array] = {}
+    dtypes: dict[str, str] = {}
+    result = _TypedFile(TypedTable.empty({}), np.zeros(n, dtype=np.int8), np.full(n, -1, dtype=np.int16), [], pd.DataFrame())
     blanked: list[pd.DataFrame] = []
-
-    def flag(mask: pd.Series, code: str, field: str) -> None:
-        mask = mask & reason.isna()
-        reason[mask] = code
-        bad_field[mask] = field
+    customer_missing = np.ones(n, dtype=bool)
 
     if table != "stores":
         system = source["system"]
-        out["source"] = (
-            clean_text(raw.frame[mapping["source"]]).fillna(system or pd.NA) if "source" in mapping
-            else pd.Series(system, index=index, dtype=TEXT)
-        )
+        if "source" in mapping:
+            values, codes = _distinct(raw.table[mapping["source"]])
+            out["source"] = spread(clean_text(values).fillna(system or pd.NA), codes)
+        else:
+            out["source"] = constant(system, n)
+        dtypes["source"] = "text"
     for fname, field in fields.items():
-        col = raw.frame[mapping[fname]]
-        col = col if pd.api.types.is_datetime64_any_dtype(col) else clean_text(col)
+        values, codes = _distinct(raw.table[mapping[fname]])
+        col = values if pd.api.types.is_datetime64_any_dtype(values) else clean_text(values)
         col = apply_value_map(col, source["values"].get(fname, {}))
         typed, bad = convert(col, field, source["date_formats"], source["decimal"])
         allowed = ENUMS.get((table, fname))
@@ -204,53 +323,63 @@ def _typed(
             bad = bad | (typed.notna() & ~typed.isin(allowed))
             typed = typed.where(typed.isin(allowed))
         if field.required:
-            flag(col.isna(), "missing_required", fname)
-            flag(bad, _BAD_VALUE_REASON.get(field.kind, "invalid_value"), fname)
+            result.flag(col.isna().to_numpy()[codes], "missing_required", fname)
+            result.flag(bad.to_numpy()[codes], _BAD_VALUE_REASON.get(field.kind, "invalid_value"), fname)
         elif bad.any():
-            blanked.append(pd.DataFrame({"source_name": name, "file": str(raw.path), "row": raw.lines[bad.to_numpy()],
-                                         "field": fname, "value": col[bad].astype(str).to_numpy()}))
-        out[fname] = typed
+            rows = bad.to_numpy()[codes]
+            text = np.full(len(col), None, dtype=object)
+            text[bad.to_numpy()] = col[bad].astype(str).to_numpy()
+            blanked.append(pd.DataFrame({"source_name": name, "file": str(raw.path), "row": raw.lines[rows],
+                                         "field": fname, "value": text[codes[rows]]}))
+        out[fname] = spread(typed, codes)
+        if fname == "source_customer_id":
+            customer_missing = typed.isna().to_numpy()[codes]
+        dtypes[fname] = "text" if typed.dtype == TEXT else str(typed.dtype)
     if table in ("receipts", "receipt_lines") and not keep_anonymous:
-        missing_customer = out["source_customer_id"].isna() if "source_customer_id" in out else pd.Series(True, index=index)
-        flag(missing_customer, "missing_customer_id", "source_customer_id")
+        result.flag(customer_missing, "missing_customer_id", "source_customer_id")
     dated = _DATED_FIELDS.get(table)
     if dated in out:
-        flag(out[dated] >= cutoff, "date_after_as_of", dated)
-    frame = pd.DataFrame(out, index=index)
+        late = pc.fill_null(pc.greater_equal(out[dated], pa.scalar(cutoff.to_datetime64(), type=pa.timestamp("ns"))), False)
+        result.flag(late.to_numpy(zero_copy_only=False), "date_after_as_of", dated)
     if table in ("receipts", "receipt_lines"):
-        frame = receipts_mod.mark_returns(frame, source["return_pattern"])
-    frame["_source_name"] = name
-    frame["_file"] = str(raw.path)
-    frame["_row"] = raw.lines
-    blanked_frame = pd.concat(blanked, ignore_index=True) if blanked else pd.DataFrame(columns=BLANKED_COLUMNS)
-    return frame, reason, bad_field, blanked_frame
+        receipts_mod.mark_returns(out, dtypes, source["return_pattern"])
+    out |= {"_source_name": constant(name, n), "_file": constant(str(raw.path), n), "_row": pa.array(raw.lines, type=pa.int64())}
+    dtypes |= {"_source_name": "text", "_file": "text", "_row": "int64"}
+    result.frame = TypedTable(pa.table(out), dtypes)
+    result.blanked = pd.concat(blanked, ignore_index=True) if blanked else pd.DataFrame(columns=BLANKED_COLUMNS)
+    return result
 
 
-def _mark_duplicates(
-    frame: pd.DataFrame, reason: pd.Series, bad_field: pd.Series, table: str, seen: pd.DataFrame
-) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
-    """Rows repeating a key already loaded (earlier in this file or in an earlier file of the source)."""
+def _mark_duplicates(typed: _TypedFile, table: str, seen: list[TypedTable]) -> None:
+    """Rows repeating a key already loaded (earlier in this file or in an earlier file of the source); `seen` gets
+    this file's first occurrences."""
     key_cols = _UNIQUE_KEYS.get(table)
     if not key_cols:
-        return reason, bad_field, seen
-    ok = reason.isna()
-    current = frame.loc[ok, key_cols]
-    dup = current.duplicated(keep="first")
-    if len(seen):
-        dup |= keys.isin([current[c] for c in key_cols], [seen[c] for c in key_cols])
-    reason, bad_field = reason.copy(), bad_field.copy()
-    reason[dup[dup].index] = "duplicate_id"
-    bad_field[dup[dup].index] = key_cols[0]
-    return reason, bad_field, pd.concat([seen, current[~dup]], ignore_index=True)
+        return
+    ok = np.flatnonzero(typed.reason == 0)
+    current = typed.frame.select(key_cols).take(ok)
+    codes = keys.codes([pd.Series(dictionary_codes(current.table[c])[0]) for c in key_cols])
+    dup = pd.Series(codes).duplicated(keep="first").to_numpy()
+    if seen:
+        earlier = TypedTable.concat(seen).to_pandas()
+        now = current.to_pandas()
+        dup |= keys.isin([now[c] for c in key_cols], [earlier[c] for c in key_cols])
+    mask = np.zeros(len(typed.reason), dtype=bool)
+    mask[ok[dup]] = True
+    typed.flag(mask, "duplicate_id", key_cols[0])
+    seen.append(current.filter(~dup))
 
 
-def _quarantine_rows(raw: RawFile, name: str, reason: pd.Series, bad_field: pd.Series, mapping: Mapping[str, str]) -> pd.DataFrame:
-    mask = reason.notna().to_numpy()
+def _quarantine_rows(raw: RawFile, name: str, typed: _TypedFile, mapping: Mapping[str, str]) -> pd.DataFrame:
+    mask = typed.reason > 0
     inverse = {v: k for k, v in mapping.items()}
-    records = raw.frame.loc[mask].rename(columns=inverse).astype(str).to_dict("records")
+    bad = raw.table.filter(pa.array(mask))
+    frame = pd.DataFrame({c: _raw_series(bad[c]) for c in bad.column_names})
+    records = frame.rename(columns=inverse).astype(str).to_dict("records")
+    fields = np.array([*typed.fields, None], dtype=object)
     rows = pd.DataFrame({
-        "source_name": name, "file": str(raw.path), "row": raw.lines[mask], "reason": reason[mask].to_numpy(),
-        "field": bad_field[mask].to_numpy(), "record": [json.dumps(r, ensure_ascii=False) for r in records],
+        "source_name": name, "file": str(raw.path), "row": raw.lines[mask], "reason": _REASON_NAMES[typed.reason[mask]],
+        "field": fields[typed.field[mask]], "record": [json.dumps(r, ensure_ascii=False) for r in records],
     })
     malformed = pd.DataFrame({
         "source_name": name, "file": str(raw.path), "row": [n for n, _ in raw.malformed],
