@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.customer_metrics import client_card, customer_metrics, purchases, read_receipts, read_table, receipt_events
+from analysis.customer_metrics import client_card, customer_metrics, purchases, read_receipts, receipt_events
 
 
 def _receipts(rows: list[tuple]) -> pd.DataFrame:
@@ -146,14 +146,3 @@ def test_lean_read_gives_the_metrics_and_purchases_of_the_plain_read(tmp_path, r
     got = purchases(lean, events, columns=["customer_key", "datetime"])
     assert got.columns.tolist() == expected.columns.tolist()
     pd.testing.assert_frame_equal(got.astype({"customer_key": object}), expected)
-
-
-def test_read_table_keeps_values_and_chosen_python_strings(tmp_path):
-    frame = pd.DataFrame({"customer_key": ["k2", "k1", None], "city": ["Москва", None, "Казань"], "n": [1, 2, 3]})
-    frame.to_parquet(tmp_path / "t.parquet", index=False)
-    read = read_table(tmp_path / "t.parquet", python_text=["customer_key"])
-    assert read["customer_key"].dtype == pd.StringDtype("python") and read["city"].dtype == pd.StringDtype("pyarrow")
-    assert read.astype(object).where(read.notna(), None).to_dict("list") == {
-        "customer_key": ["k2", "k1", None], "city": ["Москва", None, "Казань"], "n": [1, 2, 3]}
-    coded = read_table(tmp_path / "t.parquet", columns=["customer_key"], categories=["customer_key"])["customer_key"]
-    assert coded.cat.categories.tolist() == ["k1", "k2"] and coded.isna().tolist() == [False, False, True]

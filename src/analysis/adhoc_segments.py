@@ -179,9 +179,7 @@ def read_lines(specs: Sequence[AdhocSegment], stage: Stage) -> pd.DataFrame | No
     wanted = [f for f in (_line_filter(c, distinct, schema.names) for c in conditions) if f is not None]
     if not wanted:
         return schema.empty_table().select(columns).to_pandas()
-    lines = stage.read(LINES, columns=columns, filters=reduce(operator.or_, wanted))
-    pa.default_memory_pool().release_unused()  # the scanned columns' buffers
-    return lines
+    return stage.read(LINES, columns=columns, filters=reduce(operator.or_, wanted))
 
 
 def _distinct_values(path: Path, column: str) -> pd.Index:

@@ -258,21 +258,14 @@ def read_inputs(
                                 send_date=send_date, history=segments)
     path = st.path("receipts_keyed")
     wanted = (*customer_metrics.RECEIPT_COLUMNS, "source") if segments else campaign.RECEIPT_COLUMNS
-    receipts = read_receipts(path, wanted, start, end)
+    receipts = customer_metrics.read_receipts(path, wanted, period_filter(pq.read_schema(path), start, end))
     golden = st.read("customers_golden", columns=["customer_key", "gender", "birth_date"])
     return contacts, receipts, golden
 
 
-def read_receipts(
-    path: str | Path, columns: Sequence[str], start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
-) -> pd.DataFrame:
-    """The receipts ``columns`` (those present) dated in [start, end), read lean: the rows outside are skipped by
-    the Parquet reader, customer_key and source come as categoricals straight from the file's dictionary pages
-    (no hashing, categories in file order), other text as Arrow-backed strings (no Python object per cell)."""
-    schema = pq.read_schema(path)
-    names = [c for c in dict.fromkeys(columns) if c in schema.names]
-    coded = [c for c in customer_metrics.CATEGORY_COLUMNS
-             if c in names and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+def period_filter(schema: pa.Schema, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> pc.Expression | None:
+    """pyarrow filter of the receipts dated in [start, end) (an open side: None), so the Parquet reader skips the
+    rows outside; None (every row) when no bound is given or `datetime` is not a timestamp without time zone."""
     when = schema.field("datetime").type if "datetime" in schema.names else None
     condition = None
     if when is not None and pa.types.is_timestamp(when) and when.tz is None:
@@ -281,13 +274,7 @@ def read_receipts(
                 value = pa.scalar(pd.Timestamp(bound).as_unit("ns").value, pa.timestamp("ns")).cast(when)
                 term = keep(pc.field("datetime"), value)
                 condition = term if condition is None else condition & term
-    table = pq.read_table(path, columns=names, filters=condition, read_dictionary=coded).unify_dictionaries()
-    wide = pa.schema([pa.field(f.name, pa.large_string()) if pa.types.is_string(f.type) else f for f in table.schema],
-                     metadata=table.schema.metadata)  # 64-bit offsets: one chunk may exceed 2 GB of text
-    frame = table.cast(wide).combine_chunks().to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow")}.get)
-    del table
-    pa.default_memory_pool().release_unused()
-    return frame
+    return condition
 
 
 def prepare(

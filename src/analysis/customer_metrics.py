@@ -5,12 +5,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from analysis import tables
 
 RECEIPT_COLUMNS = ("customer_key", "receipt_id", "datetime", "amount", "is_return", "return_of")
 CATEGORY_COLUMNS = ("customer_key", "source")  # receipts columns read as categoricals: many rows per value
@@ -87,52 +90,21 @@ def to_day(value: dt.date | str | pd.Timestamp, what: str = "as_of") -> int:
     return int(ts.value // NS_PER_DAY)
 
 
-def read_receipts(path: str | Path) -> pd.DataFrame:
-    """The receipts columns the lifecycle stage uses (RECEIPT_COLUMNS and `source` when present), read lean
-    (`read_table`): customer_key and source as categoricals, so `factorize_keys` needs no hashing."""
+def read_receipts(
+    path: str | Path, columns: Iterable[str] = (*RECEIPT_COLUMNS, "source"), filters: Any = None
+) -> pd.DataFrame:
+    """The receipts `columns` present in the file (by default those the lifecycle stage uses), optionally only the
+    rows matching pyarrow `filters`, read lean (`tables.read_table`): customer_key and source as categoricals of
+    sorted keys, so `factorize_keys` needs no hashing."""
     present = pq.read_schema(path).names
-    return read_table(path, [c for c in (*RECEIPT_COLUMNS, "source") if c in present], categories=CATEGORY_COLUMNS)
+    return tables.read_table(path, [c for c in dict.fromkeys(columns) if c in present], filters, lean=True,
+                             categories=CATEGORY_COLUMNS)
 
 
 def read_customers(path: str | Path) -> pd.DataFrame:
-    """customers_golden read lean (`read_table`), customer_key as Python-backed strings: `isin` with many keys
+    """customers_golden read lean (`tables.read_table`), customer_key as Python-backed strings: `isin` with many keys
     (ad-hoc and mailing filters) hashes them, while for Arrow-backed strings pandas converts the keys one by one."""
-    return read_table(path, python_text=("customer_key",))
-
-
-def read_table(
-    path: str | Path, columns: Sequence[str] | None = None, categories: Iterable[str] = (), python_text: Iterable[str] = ()
-) -> pd.DataFrame:
-    """A Parquet table (optionally some columns) with text as Arrow-backed strings, one chunk per column: no
-    Python object per cell and fast row selection. Columns named in `categories` become categoricals with
-    sorted categories (customers keep the order of sorted text keys), those in `python_text` Python-backed strings."""
-    table = pq.read_table(path, columns=list(columns) if columns is not None else None)
-    coded = [name for name in categories if name in table.column_names]
-    rest = table.drop_columns(coded)
-    wide = pa.schema([pa.field(f.name, pa.large_string()) if pa.types.is_string(f.type) else f for f in rest.schema],
-                     metadata=rest.schema.metadata)  # 64-bit offsets: one chunk may exceed 2 GB of text
-    frame = rest.cast(wide).combine_chunks().to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow")}.get)
-    for name in set(python_text) & set(frame.columns):
-        frame[name] = frame[name].astype(pd.StringDtype("python"))
-    for name in coded:
-        frame[name] = _sorted_categories(table.column(name))
-    frame = frame[table.column_names]
-    del table, rest
-    pa.default_memory_pool().release_unused()  # the read's buffers, else kept by the allocator (~1 GB per 10 M rows)
-    return frame
-
-
-def _sorted_categories(column: pa.ChunkedArray) -> pd.Categorical:
-    """A text column as a pandas Categorical with sorted categories (Arrow hashes and sorts, no Python compare)."""
-    values = pc.dictionary_encode(column.cast(pa.large_string()).combine_chunks())
-    order = pc.sort_indices(values.dictionary).to_numpy()
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    codes = pc.fill_null(values.indices, -1).to_numpy()
-    sorted_codes = np.full(len(codes), -1, dtype=np.int32)
-    sorted_codes[codes >= 0] = rank[codes[codes >= 0]]
-    categories = pd.Index(values.dictionary.take(order).to_numpy(zero_copy_only=False), dtype=object)
-    return pd.Categorical.from_codes(sorted_codes, dtype=pd.CategoricalDtype(categories), validate=False)
+    return tables.read_table(path, lean=True, python_text=("customer_key",))
 
 
 def receipt_events(receipts: pd.DataFrame) -> ReceiptEvents:

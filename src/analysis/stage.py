@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import matplotlib as mpl
 import pandas as pd
 
-from analysis import labels, paths
+from analysis import labels, paths, tables
 from analysis import params as params_mod
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,20 @@ class Stage:
             )
         return path
 
-    def read(self, table: str, columns: Sequence[str] | None = None, filters: Any = None) -> pd.DataFrame:
-        """A table of an earlier stage (see `path`), optionally only some columns and the rows matching pyarrow
-        `filters` (read without loading the rest)."""
-        return pd.read_parquet(self.path(table), columns=list(columns) if columns else None, filters=filters)
+    def read(
+        self,
+        table: str,
+        columns: Sequence[str] | None = None,
+        filters: Any = None,
+        *,
+        lean: bool = False,
+        categories: Iterable[str] = (),
+        python_text: Iterable[str] = (),
+    ) -> pd.DataFrame:
+        """A table of an earlier stage (see `path`) read by `tables.read_table`: optionally only some columns and the
+        rows matching pyarrow `filters`; `lean` gives Arrow-backed text, `categories` and `python_text` as there."""
+        return tables.read_table(self.path(table), columns, filters, lean=lean, categories=categories,
+                                 python_text=python_text)
 
     def output_path(self, table: str) -> Path:
         """The Parquet file this stage writes a table to (`write` uses it; for tables written by other means)."""
@@ -90,7 +100,7 @@ class Stage:
 def latest_table(stage: Stage, table: str) -> pd.DataFrame | None:
     """A table of the last fully green run (for keys that must stay stable across runs), None when there is none."""
     path = stage.run_dir.parent / LATEST / f"{table}.parquet"
-    return pd.read_parquet(path) if path.is_file() else None
+    return tables.read_table(path) if path.is_file() else None
 
 
 def start(
