@@ -42,10 +42,42 @@ def test_round_trip_returns_the_filled_decisions_as_labels(tmp_path):
     sheet = book["review"]
     assert sheet.data_validations.dataValidation[0].formula1 == '"match,non-match"'
     assert sheet["A2"].value == "1c:2" and sheet["E1"].value == "decision" and sheet["E2"].value is None
-    fill(path, {2: "non-match", 3: " Match "})
+    fill(path, {2: "non-match", 3: " Match "})  # saved by openpyxl, as a steward's Excel would
     labels = read_review(path)
     got = {(a, b): y for a, b, y in labels.itertuples(index=False)}
     assert got == {("1c:2", "loy:9"): 0, ("1c:1", "loy:7"): 1}
+    fill(path, {2: "да", 3: "не дубль"})
+    assert read_review(path)["label"].tolist() == [1, 0]
+
+
+def shaded(sheet) -> set[str]:
+    return {cell.coordinate for row in sheet.iter_rows() for cell in row if cell.fill.fill_type == "solid"}
+
+
+def test_workbook_shades_differences_and_offers_the_decisions(tmp_path):
+    records = RECORDS.assign(last_name=["Иванов", "", "Петрова", "Петрова"])  # an empty string differs, a null not
+    sheet = load_workbook(export_review(REVIEW, records, tmp_path / "review.xlsx", FIELDS))["review"]
+    header = [cell.value for cell in sheet[1]]
+    assert header == ["record_key_1", "record_key_2", "probability", "reason", "decision", "last_name_1", "last_name_2",
+                      "first_name_1", "first_name_2", "birth_date_1", "birth_date_2", "phone_all_1", "phone_all_2"]
+    # Row 2: 1c:2 / loy:9 (first names and birth dates differ); row 3: 1c:1 / loy:7 (surname "" and phones differ,
+    # the birth date of loy:7 is missing).
+    assert shaded(sheet) == {"H2", "I2", "J2", "K2", "F3", "G3", "L3", "M3"}
+    assert sheet["G1"].fill.fill_type is None and sheet["H2"].fill.fgColor.rgb == "FFF4CCCC"
+    assert [sheet["J2"].value, sheet["K2"].value, sheet["K3"].value] == ["1975-01-02", "1977-03-04", None]
+    assert sheet["C2"].value == 0.71 and all(cell.font.b for cell in sheet[1])
+    assert sheet.freeze_panes == "F2"  # the header and the columns up to the decision stay in view
+    (rule,) = sheet.data_validations.dataValidation
+    assert (rule.type, str(rule.sqref), rule.allow_blank, rule.showErrorMessage) == ("list", "E2:E3", True, False)
+    assert rule.prompt == "match / non-match / empty"
+
+
+def test_empty_review_gives_a_workbook_without_decisions(tmp_path):
+    path = export_review(REVIEW.iloc[:0], RECORDS, tmp_path / "review.xlsx", FIELDS)
+    sheet = load_workbook(path)["review"]
+    assert [cell.value for cell in sheet[1]][:5] == ["record_key_1", "record_key_2", "probability", "reason", "decision"]
+    assert sheet.max_row == 1 and not sheet.data_validations.dataValidation
+    assert read_review(path).empty
 
 
 def test_undecided_rows_are_left_out_and_bad_decisions_refused(tmp_path):

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from equivalence import FastPath
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,6 @@ from analysis.emails import (
     domain_corrections,
     normalize_emails,
 )
-from analysis.quality_codes import normalize_unique, result_frame
 
 EMAIL_ISSUES = {"email_domain_typo", "email_invalid", "email_spam", "email_placeholder"}
 EMAIL_PIECES = ["ivan", "Petrov", ".", "_", "@", "mail", "mial", "gmail", "yandex", ".ru", ".ry", ".com", ",", " ",
@@ -144,19 +144,17 @@ def test_idempotent_on_email_like_text(values):
 
 # The fast path (plain addresses at known domains, checked with Arrow) against email-validator one by one.
 
-def _one_by_one(values: pd.Series) -> pd.DataFrame:
+def _validator_rows(texts: list[str]) -> list[tuple]:
     """The per-address definition: every text parsed by email-validator, unknown domains corrected."""
     popular, disposable = default_popular_domains(), frozenset(default_disposable_domains())
     known = frozenset(popular) | disposable
+    parsed = [emails._parse(text) for text in texts]
+    unknown = (item.domain for item in parsed if isinstance(item, emails._Address) and item.domain not in known)
+    corrections = domain_corrections(unknown, popular)
+    return [emails._finish(t, item, corrections, disposable) for t, item in zip(texts, parsed)]
 
-    def normalize(texts):
-        parsed = [emails._parse(text) for text in texts]
-        unknown = (item.domain for item in parsed if isinstance(item, emails._Address) and item.domain not in known)
-        corrections = domain_corrections(unknown, popular)
-        return result_frame([emails._finish(t, item, corrections, disposable) for t, item in zip(texts, parsed)],
-                            EMAIL_COLUMNS)
 
-    return normalize_unique(values, normalize, "email")
+EMAILS = FastPath(normalize_emails, _validator_rows, EMAIL_COLUMNS, "email")
 
 
 LOCAL_PARTS = ["ivan", "Ivan.Petrov", "i.petrov85", "anna_s", "olga-k", "user+tag", "IVAN", "x", "1", "123", "test",
@@ -174,7 +172,7 @@ def test_fast_path_equals_email_validator_on_combinations():
     plain, _ = emails._plain_rows(series.astype(object), emails._plain_domains(frozenset(DOMAINS)),
                                   frozenset(default_disposable_domains()))
     assert len(plain) > len(values) // 3  # the fast path decides most of them
-    pd.testing.assert_frame_equal(normalize_emails(series), _one_by_one(series))
+    EMAILS.check(series)
 
 
 ascii_email_like = st.lists(st.sampled_from(["iv", "AN", "7", ".", "_", "-", "+", "@", "mail.ru", "gmail.com",
@@ -184,12 +182,10 @@ ascii_email_like = st.lists(st.sampled_from(["iv", "AN", "7", ".", "_", "-", "+"
 @settings(max_examples=200, deadline=None)
 @given(st.lists(ascii_email_like, max_size=10))
 def test_fast_path_equals_email_validator_on_ascii_text(values):
-    series = pd.Series(values, dtype=object)
-    pd.testing.assert_frame_equal(normalize_emails(series), _one_by_one(series))
+    EMAILS.check(values)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(email_like, max_size=10))
 def test_fast_path_equals_email_validator_on_email_like_text(values):
-    series = pd.Series(values, dtype=object)
-    pd.testing.assert_frame_equal(normalize_emails(series), _one_by_one(series))
+    EMAILS.check(values)

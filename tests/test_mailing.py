@@ -97,8 +97,8 @@ def test_stop_list_never_raises_and_is_idempotent(cells):
 
 def test_read_stop_file_in_any_layout(tmp_path):
     bare = tmp_path / "unsubscribed.txt"
-    bare.write_bytes("8 (916) 444-55-66\r\nSEVEN@mail.ru\r\n\r\n".encode("cp1251"))
-    assert stop_list(read_stop_file(bare))["value"].tolist() == ["+79164445566", "seven@mail.ru"]
+    bare.write_bytes("8 (916) 444-55-66\r\nSEVEN@mail.ru\r\nИван@Почта.рф\r\n\r\n".encode("cp1251"))  # not UTF-8
+    assert stop_list(read_stop_file(bare))["value"].tolist() == ["+79164445566", "seven@mail.ru", "иван@почта.рф"]
     with_keys = tmp_path / "complaints.csv"
     with_keys.write_text("Телефон;Customer_Key\n+7 916 444 55 66;c6\n;c7;лишнее\n", encoding="utf-8-sig")
     entries = stop_list(read_stop_file(with_keys))

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from equivalence import FastPath
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import phones
 from analysis.phones import PHONE_COLUMNS, is_fake_number, normalize_phones, normalize_unique
-from analysis.quality_codes import result_frame
+from analysis.quality_codes import is_utf8, result_frame
 
 PHONE_ISSUES = {"phone_fake", "phone_too_short", "phone_text", "phone_foreign"}
 PHONE_PIECES = ["+7", "8", " ", "(", ")", "-", "916", "305", "42", "17", "495", "000", "999", "доб. 12", ", ",
@@ -163,13 +164,12 @@ def test_idempotent_on_phone_like_text(values):
 
 # The fast path (Arrow string operations and the library's metadata patterns) against the library itself.
 
-def _one_by_one(values: pd.Series) -> pd.DataFrame:
+def _library_rows(texts: list[str]) -> list[tuple]:
     """The per-field definition: every part parsed and classified by phonenumbers."""
-    def normalize(texts):
-        rows = [phones._combine(t, [phones._classify_part(p, "RU") for p in phones._split_parts(t)]) for t in texts]
-        return result_frame(rows, PHONE_COLUMNS)
+    return [phones._combine(t, [phones._classify_part(p, "RU") for p in phones._split_parts(t)]) for t in texts]
 
-    return normalize_unique(values, normalize, "phone")
+
+PHONES = FastPath(normalize_phones, _library_rows, PHONE_COLUMNS, "phone")
 
 
 def _written(national: str, shape: int) -> str:
@@ -208,21 +208,26 @@ def test_fast_path_decides_like_the_library_for_every_prefix_and_shape():
     values = pd.Series(_numbers_of_every_prefix() + DIRTY_PHONES, dtype="string[pyarrow]")
     decided = phones._fast_parts(pa.array(values.to_numpy(dtype=object), pa.string()), "RU").rows
     assert len(decided) > 2000  # the fast path decides the valid and fake home numbers among them
-    pd.testing.assert_frame_equal(normalize_phones(values), _one_by_one(values))
+    PHONES.check(values)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="+0123456789 ()-", min_size=7, max_size=20), max_size=20))
 def test_fast_path_equals_the_library_on_digit_text(values):
-    series = pd.Series(values, dtype=object)
-    pd.testing.assert_frame_equal(normalize_phones(series), _one_by_one(series))
+    PHONES.check(values)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(phone_like, max_size=10))
 def test_fast_path_equals_the_library_on_phone_like_text(values):
-    series = pd.Series(values, dtype=object)
-    pd.testing.assert_frame_equal(normalize_phones(series), _one_by_one(series))
+    PHONES.check(values)
+
+
+def test_the_equivalence_check_fails_on_a_difference():
+    off_by_one = FastPath(lambda s: normalize_phones(s).assign(quality=lambda f: f["quality"].where(f.index > 0, 1)),
+                          _library_rows, PHONE_COLUMNS, "phone")
+    with pytest.raises(AssertionError):
+        off_by_one.check(["+79163054217", "нет"])
 
 
 def test_fake_numbers_at_once_match_one_by_one():
@@ -233,5 +238,10 @@ def test_fake_numbers_at_once_match_one_by_one():
 
 def test_text_arrow_cannot_hold_goes_one_by_one():
     texts = pd.Series(["\ud800", "8 916 305-42-17", "+7\ud800 916 305-42-17"], dtype=object)  # lone surrogates
-    expected = [phones._combine(t, [phones._classify_part(p, "RU") for p in phones._split_parts(t)]) for t in texts]
-    pd.testing.assert_frame_equal(phones._phone_rows(texts, "RU"), result_frame(expected, PHONE_COLUMNS))
+    assert [is_utf8(t) for t in texts] == [False, True, False]
+    pd.testing.assert_frame_equal(phones._phone_rows(texts, "RU"), result_frame(_library_rows(list(texts)), PHONE_COLUMNS))
+
+
+def test_is_utf8_of_text_and_bytes():
+    assert is_utf8("Ёлкин") and is_utf8("Ёлкин".encode()) and is_utf8(b"") and is_utf8("")
+    assert not is_utf8("\udc80") and not is_utf8("Ёлкин".encode("cp1251"))

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from analysis import xlsx_writer
-from analysis.xlsx_writer import MAX_CELL_CHARS, MAX_DATA_ROWS, Sheet, from_pandas, split_rows, write_xlsx
+from analysis.xlsx_writer import MAX_CELL_CHARS, MAX_DATA_ROWS, DropDown, Sheet, data_bytes, from_pandas, split_rows, write_xlsx
 
 
 def _rows(path: Path, sheet: str) -> list[tuple]:
@@ -133,6 +133,39 @@ def test_numbers_mask_writes_digit_text_as_numbers(tmp_path):
     assert [r[0] for r in _rows(path, "s")[1:]] == [79161234567, "8 916 123", None, "79031234567"]
 
 
+def test_shaded_cells_drop_downs_and_frozen_columns(tmp_path):
+    table = pa.table({"id": ["a", "b", "c"], "n": [1, 2, 3], "when": pa.array([dt.date(2026, 1, 2), None, None]),
+                      "flag": [True, None, False], "choice": pa.array([None, None, None], pa.string())})
+    path = tmp_path / "review.xlsx"
+    write_xlsx(path, [Sheet("s", table, shaded={"n": np.array([False, True, False]), "when": np.array([True, True, False]),
+                                                "flag": np.array([True, False, False])},
+                            drop_downs={"choice": DropDown(["yes", "no & maybe"], prompt='pick "yes" or leave empty')},
+                            frozen_columns=2)], styled=True, datetime_format="dd.mm.yyyy")
+    sheet = openpyxl.load_workbook(path)["s"]
+    shaded = {cell.coordinate for row in sheet.iter_rows() for cell in row if cell.fill.fill_type == "solid"}
+    assert shaded == {"B3", "C2", "C3", "D2"}  # C3 is empty but shaded
+    assert sheet["B3"].fill.fgColor.rgb == "FFF4CCCC" and sheet["B3"].value == 2 and sheet["D2"].value is True
+    assert sheet["C2"].value == dt.datetime(2026, 1, 2) and sheet["C2"].number_format == "dd.mm.yyyy"
+    assert sheet["C3"].value is None and sheet["B2"].fill.fill_type is None
+    assert sheet.freeze_panes == "C2" and all(cell.font.b for cell in sheet[1])
+    (rule,) = sheet.data_validations.dataValidation
+    assert (rule.type, rule.formula1, str(rule.sqref)) == ("list", '"yes,no & maybe"', "E2:E4")
+    assert rule.allow_blank and not rule.showErrorMessage  # other values may still be typed
+    assert rule.showInputMessage and rule.prompt == 'pick "yes" or leave empty'
+    sheet["E2"] = "yes"  # a steward fills it with openpyxl (or Excel) and saves: the file still reads the same
+    sheet.parent.save(path)
+    assert pd.read_excel(path, dtype=str)["choice"].tolist()[:2] == ["yes", np.nan]
+    write_xlsx(tmp_path / "empty.xlsx", [Sheet("s", table.slice(0, 0), drop_downs={"choice": DropDown(["yes"])})])
+    assert not openpyxl.load_workbook(tmp_path / "empty.xlsx")["s"].data_validations.dataValidation
+
+
+def test_data_bytes_of_arrays_and_chunked_arrays():
+    chunked = pa.chunked_array([["ab", None], ["", "ц"]])
+    assert bytes(data_bytes(chunked)) == "abц".encode()
+    assert bytes(data_bytes(pa.array(["xyz", "q"]).slice(1))) == b"q"
+    assert data_bytes(pa.array([], pa.binary())) == b"" and data_bytes(pa.array(["", None])) == b""
+
+
 def test_same_input_same_bytes_however_it_is_cut(tmp_path, mixed, monkeypatch):
     big = pa.concat_tables([mixed] * 50)
     write_xlsx(tmp_path / "a.xlsx", [Sheet("s", big), Sheet("t", mixed)], styled=True)
@@ -172,6 +205,12 @@ def test_excel_row_limit(tmp_path):
     ([Sheet("s", pa.table({"a": [[1, 2]]}))], TypeError, "convert it to text"),
     ([Sheet("s", pa.table({"a": ["1"]}), numbers={"a": np.array([True, False])})], ValueError, "one flag per row"),
     ([Sheet("s", pa.table({"a": ["1"]}), numbers={"b": np.array([True])})], ValueError, "must name a column"),
+    ([Sheet("s", pa.table({"a": ["1"]}), shaded={"a": np.array([True, False])})], ValueError, r"shaded\['a'\]"),
+    ([Sheet("s", pa.table({"a": ["1"]}), drop_downs={"a": DropDown(["x,y"])})], ValueError, "without commas"),
+    ([Sheet("s", pa.table({"a": ["1"]}), drop_downs={"a": DropDown([])})], ValueError, "drop_downs"),
+    ([Sheet("s", pa.table({"a": ["1"]}), drop_downs={"b": DropDown(["x"])})], ValueError, "must name a column"),
+    ([Sheet("s", pa.table({"a": ["1"]}), drop_downs={"a": DropDown(["x"] * 200)})], ValueError, "at most 255"),
+    ([Sheet("s", pa.table({"a": ["1"]}), frozen_columns=2)], ValueError, "frozen_columns"),
 ])
 def test_clear_errors_before_anything_is_written(tmp_path, sheets, error, match):
     with pytest.raises(error, match=match):

@@ -3,8 +3,9 @@
 The workbook holds one row per pair: the two record ids, the model probability and reason, an empty `decision`
 column (a drop-down of 'match' / 'non-match'; empty = undecided), then each requested field of record 1 and
 record 2 side by side with full values (the file contains personal data: keep it out of git and mail).
-Cells where the two records differ are shaded. `read_review` returns the decided pairs as labels (1 match,
-0 non-match) that `dedup_groups.deduplicate(labels=...)` honours and trains on.
+Cells where the two records differ are shaded; the header and the columns up to `decision` stay in view.
+It is written by `xlsx_writer` (whole columns at once). `read_review` returns the decided pairs as labels
+(1 match, 0 non-match) that `dedup_groups.deduplicate(labels=...)` honours and trains on.
 """
 
 from __future__ import annotations
@@ -14,17 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
+
+from analysis import xlsx_writer
 
 SHEET = "review"
 DECISION = "decision"
 MATCH, NON_MATCH = "match", "non-match"
 _ACCEPTED = {"match": 1, "m": 1, "yes": 1, "да": 1, "1": 1, "дубль": 1,
              "non-match": 0, "nonmatch": 0, "non match": 0, "no": 0, "нет": 0, "0": 0, "не дубль": 0}
-_DIFFERENT = PatternFill("solid", start_color="FFF4CCCC")
+_DECISION_LIST = xlsx_writer.DropDown((MATCH, NON_MATCH), prompt=f"{MATCH} / {NON_MATCH} / empty")
 
 
 def review_sheet(review: pd.DataFrame, records: pd.DataFrame, columns: Sequence[str],
@@ -44,9 +43,10 @@ def review_sheet(review: pd.DataFrame, records: pd.DataFrame, columns: Sequence[
     sheet["probability"] = order["probability"].round(3).to_numpy() if "probability" in order.columns else np.nan
     sheet["reason"] = order["reason"].astype(object).to_numpy() if "reason" in order.columns else ""
     sheet[DECISION] = ""
+    left, right = by_id.index.get_indexer(sheet[left_id]), by_id.index.get_indexer(sheet[right_id])  # looked up once
     for col in columns:
-        sheet[f"{col}_1"] = by_id[col].reindex(sheet[left_id]).to_numpy()
-        sheet[f"{col}_2"] = by_id[col].reindex(sheet[right_id]).to_numpy()
+        sheet[f"{col}_1"] = by_id[col].take(left).to_numpy()
+        sheet[f"{col}_2"] = by_id[col].take(right).to_numpy()
     return sheet
 
 
@@ -55,13 +55,17 @@ def export_review(review: pd.DataFrame, records: pd.DataFrame, path: str | Path,
     """Write the review workbook (see the module notes) and return its path."""
     path = Path(path)
     sheet = review_sheet(review, records, columns, id_column)
-    text = sheet.astype(object).where(sheet.notna(), None)
-    for col in text.columns:
+    shaded = {}
+    for field in columns:  # values both records have, but differently
+        a, b = sheet[f"{field}_1"], sheet[f"{field}_2"]
+        shaded[f"{field}_1"] = shaded[f"{field}_2"] = (a.notna() & b.notna() & (a.astype(str) != b.astype(str))).to_numpy()
+    for col in sheet.columns:
         if pd.api.types.is_datetime64_any_dtype(sheet[col]):
-            text[col] = sheet[col].dt.strftime("%Y-%m-%d").astype(object).where(sheet[col].notna(), None)
+            sheet[col] = sheet[col].dt.strftime("%Y-%m-%d")  # dates as ISO text
     path.parent.mkdir(parents=True, exist_ok=True)
-    text.to_excel(path, sheet_name=SHEET, index=False, engine="openpyxl")
-    _decorate(path, sheet, columns)
+    xlsx_writer.write_xlsx(path, [xlsx_writer.Sheet(SHEET, xlsx_writer.from_pandas(sheet), shaded=shaded,
+                                                    drop_downs={DECISION: _DECISION_LIST},
+                                                    frozen_columns=sheet.columns.get_loc(DECISION) + 1)], styled=True)
     return path
 
 
@@ -109,30 +113,3 @@ def combine_labels(*rounds: pd.DataFrame, id_column: str = "record_key") -> pd.D
     merged = pd.concat(frames, ignore_index=True).drop_duplicates([left_id, right_id], keep="last")
     return merged.drop(columns="_round").reset_index(drop=True)
 
-
-def _decorate(path: Path, sheet: pd.DataFrame, columns: Sequence[str]) -> None:
-    """Drop-down on the decision column, frozen header and ids, widths, shaded differing values."""
-    book = load_workbook(path)
-    ws = book[SHEET]
-    header = list(sheet.columns)
-    col = header.index(DECISION) + 1
-    letter = ws.cell(row=1, column=col).column_letter
-    valid = DataValidation(type="list", formula1=f'"{MATCH},{NON_MATCH}"', allow_blank=True)
-    ws.add_data_validation(valid)
-    if len(sheet):
-        valid.add(f"{letter}2:{letter}{len(sheet) + 1}")
-    ws.cell(row=1, column=col).comment = Comment(f"{MATCH} / {NON_MATCH} / empty", "dedup")
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = ws.cell(row=2, column=col + 1)
-    for i, name in enumerate(header, start=1):
-        width = max([len(str(name))] + [len(str(v)) for v in sheet[name].head(200) if pd.notna(v)])
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(max(width + 2, 8), 60)
-    for field in columns:
-        a, b = sheet[f"{field}_1"], sheet[f"{field}_2"]
-        differ = (a.notna() & b.notna() & (a.astype(str) != b.astype(str))).to_numpy()
-        for side in (f"{field}_1", f"{field}_2"):
-            j = header.index(side) + 1
-            for row in np.flatnonzero(differ):
-                ws.cell(row=int(row) + 2, column=j).fill = _DIFFERENT
-    book.save(path)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import demo_people, demo_sales
-from analysis.xlsx_writer import Sheet, write_xlsx
+from analysis.xlsx_writer import Sheet, data_bytes, write_xlsx
 
 _ROWS_PER_WRITE = 500_000
 
@@ -117,7 +117,7 @@ def write_csv(path: Path, tables: Iterable[pa.Table], *, sep: str = ",", encodin
                 part = table.slice(begin, _ROWS_PER_WRITE)
                 columns = [_encode(_quoted(_as_text(col), sep), encoding) for col in part.columns]
                 columns[-1] = pc.binary_join_element_wise(columns[-1], eol.encode(encoding), b"")
-                handle.write(_data_bytes(pc.binary_join_element_wise(*columns, sep.encode(encoding))))
+                handle.write(data_bytes(pc.binary_join_element_wise(*columns, sep.encode(encoding))))
             rows += table.num_rows
     return rows
 
@@ -138,7 +138,7 @@ def _as_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 def _quoted(column: pa.Array, sep: str) -> pa.Array:
     """Quote the values that contain the separator, a quote or a line break."""
     specials = (sep, '"', "\r", "\n")
-    data = memoryview(_data_bytes(column)).tobytes()  # scan all values at once (memchr): the specials are ASCII
+    data = memoryview(data_bytes(column)).tobytes()  # scan all values at once (memchr): the specials are ASCII
     if not any(special.encode("ascii") in data for special in specials):
         return column
     mask = None
@@ -159,13 +159,3 @@ def _encode(column: pa.Array, encoding: str) -> pa.Array:
     encoded = pc.dictionary_encode(column)
     values = [v.encode(encoding) for v in encoded.dictionary.to_pylist()]
     return pa.array(values, pa.binary()).take(encoded.indices)
-
-
-def _data_bytes(column: pa.Array) -> pa.Buffer | bytes:
-    """The concatenated values of a binary array (a zero-copy buffer)."""
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if len(column) == 0:
-        return b""
-    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset: column.offset + len(column) + 1]
-    return column.buffers()[2][int(offsets[0]): int(offsets[-1])]
-

@@ -34,6 +34,7 @@ from analysis.customer_metrics import require_columns
 from analysis.emails import normalize_emails
 from analysis.lifecycle import SEGMENTS
 from analysis.phones import normalize_phones
+from analysis.quality_codes import is_utf8
 
 CHANNELS = ("viber", "sms", "email", "post")
 UNREACHABLE = "none"
@@ -109,7 +110,7 @@ def read_stop_file(path: str | Path, key_column: str = "customer_key") -> pd.Dat
         raw = pd.read_excel(path, header=None, dtype=str)
     else:
         data = path.read_bytes()
-        text = data.decode("utf-8-sig") if _is_utf8(data) else data.decode("cp1251")
+        text = data.decode("utf-8-sig") if is_utf8(data) else data.decode("cp1251")
         lines = text.splitlines()
         try:
             separator = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=",;\t|").delimiter
@@ -120,14 +121,6 @@ def read_stop_file(path: str | Path, key_column: str = "customer_key") -> pd.Dat
     if key_column.lower() in first:
         raw = raw.iloc[1:].set_axis(first, axis=1)
     return raw.reset_index(drop=True)
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def reachability(golden: pd.DataFrame, channels: Sequence[str], stop: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -77,13 +77,14 @@ def arrow_texts(texts: pd.Series | list[str]) -> pa.Array:
     try:
         return pa.array(values, pa.string())
     except UnicodeEncodeError:
-        return pa.array([text if _encodable(text) else None for text in values], pa.string())
+        return pa.array([text if is_utf8(text) else None for text in values], pa.string())
 
 
-def _encodable(text: str) -> bool:
+def is_utf8(value: str | bytes) -> bool:
+    """Whether ``value`` is valid UTF-8: text that encodes to it (no lone surrogate), bytes that decode from it."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
+        value.decode("utf-8") if isinstance(value, bytes) else value.encode("utf-8")
+    except UnicodeError:
         return False
     return True
 

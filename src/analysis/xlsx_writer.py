@@ -6,7 +6,8 @@ and dates are date-time numbers shown in ``datetime_format`` (ISO text before 19
 Excel cannot show as dates); everything else is text written as it is, empty strings and nulls as empty cells.
 Only what a cell cannot hold is changed: XML control characters become U+FFFD and text past Excel's 32 767
 characters is cut (text such as ``_x000D_``, which Excel would read as an escaped character, is escaped itself).
-Every cell keeps its reference (``r="B7"``), which some readers require. The same input always gives a
+Every cell keeps its reference (``r="B7"``), which some readers require. A sheet may also shade cells (light red),
+offer a drop-down list on a column and, styled, keep leading columns in view. The same input always gives a
 byte-identical file; openpyxl, pandas and calamine read it.
 """
 from __future__ import annotations
@@ -37,6 +38,9 @@ _WIDTHS = (6, 60)
 _ILLEGAL_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 _EXCEL_ESCAPE = "_x[0-9A-Fa-f]{4}_"  # Excel reads _x000D_ in text as a character: such text gets its "_x" escaped
 _FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+_MAX_LIST_CHARS = 255  # Excel's limit for a drop-down's list written in the rule, and for its prompt
+_SHADE = "FFF4CCCC"  # light red
+_STYLE = {"date": ' s="1"', "header": ' s="2"', "shaded": ' s="3"', "shaded date": ' s="4"'}  # indices in _styles
 # Bytes that need a look at the text: XML specials, control characters, and 0xEF (lead byte of U+FFFE / U+FFFF).
 _SPECIAL = np.zeros(256, dtype=bool)
 _SPECIAL[[*range(32), ord("&"), ord("<"), ord(">"), 0xEF]] = True
@@ -49,13 +53,27 @@ _TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
 
 @dataclass(frozen=True)
+class DropDown:
+    """A list to pick a column's values from (other values may still be typed; empty is allowed) and the hint shown
+    when one of its cells is selected."""
+
+    values: Sequence[str]
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
 class Sheet:
-    """A worksheet: its name, its rows (a header row of column names goes above them) and, per text column,
-    a mask of the cells (digits only) to write as numbers."""
+    """A worksheet: its name and rows (a header row of column names goes above them); per column, optionally:
+    ``numbers`` (text columns) the cells (digits only) to write as numbers, ``shaded`` the cells to shade (empty
+    ones too), ``drop_downs`` a drop-down on its data cells; ``frozen_columns``: with ``styled``, the leading
+    columns that stay in view beside the frozen header."""
 
     name: str
     table: pa.Table
     numbers: Mapping[str, np.ndarray] = field(default_factory=dict)
+    shaded: Mapping[str, np.ndarray] = field(default_factory=dict)
+    drop_downs: Mapping[str, DropDown] = field(default_factory=dict)
+    frozen_columns: int = 0
 
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet], *, styled: bool = False,
@@ -65,8 +83,8 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], *, styled: bool = False,
     ``styled``: a bold header row, frozen, with filter buttons, and column widths fitted to the first rows (for
     people reading the file); without it the sheets are plain, like an application's export. Raises ValueError
     (before writing anything) on a sheet name Excel refuses, more rows or columns than a sheet holds (cut long
-    tables with `split_rows`), a time-zone-aware timestamp or a ``numbers`` mask that does not fit; TypeError on
-    a column type no cell can hold.
+    tables with `split_rows`), a time-zone-aware timestamp, a mask, drop-down or ``frozen_columns`` that does not
+    fit; TypeError on a column type no cell can hold.
     """
     _check(sheets)
     # Members opened by name get zipfile's fixed default timestamp (1980-01-01): the same input, the same bytes.
@@ -129,10 +147,28 @@ def _check(sheets: Sequence[Sheet]) -> None:
             raise ValueError(f"sheet {name!r}: {sheet.table.num_columns} columns, more than Excel's {MAX_COLUMNS}")
         for column_name, column_type in zip(sheet.table.column_names, sheet.table.schema.types):
             _check_type(name, column_name, column_type)
-        for column_name, mask in sheet.numbers.items():
-            if column_name not in sheet.table.column_names or len(mask) != sheet.table.num_rows:
-                raise ValueError(f"sheet {name!r}: numbers[{column_name!r}] must name a column and have one flag "
-                                 f"per row ({sheet.table.num_rows})")
+        _check_extras(sheet)
+
+
+def _check_extras(sheet: Sheet) -> None:
+    """Masks, drop-downs and frozen columns that fit the sheet's table."""
+    name, columns, rows = sheet.name, sheet.table.column_names, sheet.table.num_rows
+    for what, masks in (("numbers", sheet.numbers), ("shaded", sheet.shaded)):
+        for column_name, mask in masks.items():
+            if column_name not in columns or len(mask) != rows:
+                raise ValueError(f"sheet {name!r}: {what}[{column_name!r}] must name a column and have one flag "
+                                 f"per row ({rows})")
+    for column_name, drop_down in sheet.drop_downs.items():
+        values = list(drop_down.values)
+        if (column_name not in columns or not values or len(",".join(values)) > _MAX_LIST_CHARS
+                or len(drop_down.prompt) > _MAX_LIST_CHARS
+                or any(not isinstance(v, str) or not v or "," in v or '"' in v for v in values)):
+            raise ValueError(f"sheet {name!r}: drop_downs[{column_name!r}] must name a column and list non-empty "
+                             f"values without commas or quotes, at most {_MAX_LIST_CHARS} characters in all "
+                             "(and in the prompt)")
+    frozen = sheet.frozen_columns
+    if isinstance(frozen, bool) or not isinstance(frozen, int) or not 0 <= frozen <= len(columns):
+        raise ValueError(f"sheet {name!r}: frozen_columns must be an integer from 0 to {len(columns)}, got {frozen!r}")
 
 
 def _check_type(sheet: str, column: str, kind: pa.DataType) -> None:
@@ -176,24 +212,26 @@ def _package_parts(sheets: Sequence[Sheet], styled: bool, datetime_format: str) 
                   for i in range(1, count + 1))
         + f'<Relationship Id="rId{count + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/></Relationships>')
     return [("[Content_Types].xml", content_types), ("_rels/.rels", root_rels), ("xl/workbook.xml", workbook),
-            ("xl/_rels/workbook.xml.rels", workbook_rels), ("xl/styles.xml", _styles(styled, datetime_format))]
+            ("xl/_rels/workbook.xml.rels", workbook_rels), ("xl/styles.xml", _styles(datetime_format))]
 
 
-def _styles(styled: bool, datetime_format: str) -> str:
-    """Cell formats: 0 plain, 1 date-time, 2 (styled) bold header."""
+def _styles(datetime_format: str) -> str:
+    """Cell formats (see _STYLE): 0 plain, 1 date-time, 2 bold header, 3 shaded, 4 shaded date-time."""
     font = '<sz val="11"/><name val="Calibri"/>'
-    fonts = f"<font>{font}</font>" + (f"<font><b/>{font}</font>" if styled else "")
-    bold = '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>' if styled else ""
     return (
         f'{_XML}<styleSheet xmlns="{_MAIN_NS}">'
         f'<numFmts count="1"><numFmt numFmtId="164" formatCode="{_xml_attr(datetime_format)}"/></numFmts>'
-        f'<fonts count="{2 if styled else 1}">{fonts}</fonts>'
-        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+        f'<fonts count="2"><font>{font}</font><font><b/>{font}</font></fonts>'
+        '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+        f'</fill><fill><patternFill patternType="solid"><fgColor rgb="{_SHADE}"/><bgColor indexed="64"/></patternFill>'
         '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-        f'<cellXfs count="{3 if styled else 2}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-        f'<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>{bold}</cellXfs>'
-        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+        '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+        '<xf numFmtId="0" fontId="0" fillId="2" borderId="0" xfId="0" applyFill="1"/>'
+        '<xf numFmtId="164" fontId="0" fillId="2" borderId="0" xfId="0" applyNumberFormat="1" applyFill="1"/>'
+        '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -205,7 +243,7 @@ def _write_sheet(out: IO[bytes], sheet: Sheet, styled: bool, datetime_format: st
         out.write(f'{_XML}<worksheet xmlns="{_MAIN_NS}"><dimension ref="A1"/><sheetData/></worksheet>'.encode())
         return
     letters = [_column_letter(i) for i in range(table.num_columns)]
-    style = ' s="2"' if styled else ""
+    style = _STYLE["header"] if styled else ""
     header = "".join(
         f'<c r="{col}1"{style} t="inlineStr"><is><t{_space(name)}>{_header_text(name)}</t></is></c>'
         for col, name in zip(letters, table.column_names))
@@ -213,8 +251,7 @@ def _write_sheet(out: IO[bytes], sheet: Sheet, styled: bool, datetime_format: st
     view = ""
     if styled:
         widths = _widths(table, datetime_format)
-        view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-                'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+        view = (f'<sheetViews><sheetView workbookViewId="0">{_frozen_pane(sheet.frozen_columns)}</sheetView></sheetViews>'
                 "<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                                    for i, w in enumerate(widths, start=1)) + "</cols>")
     out.write(f'{_XML}<worksheet xmlns="{_MAIN_NS}"><dimension ref="A1:{last_ref}"/>{view}'
@@ -226,57 +263,79 @@ def _write_sheet(out: IO[bytes], sheet: Sheet, styled: bool, datetime_format: st
         for begin in range(0, table.num_rows, rows_per_write):
             part = table.slice(begin, rows_per_write)
             row_no = pc.cast(pa.array(np.arange(begin + 2, begin + 2 + part.num_rows)), pa.string())
-            cells = [_cells(part.column(i), letters[i], row_no,
-                            None if name not in sheet.numbers else sheet.numbers[name][begin: begin + part.num_rows])
+            cells = [_cells(part.column(i), letters[i], row_no, _rows_of(sheet.numbers, name, begin, part.num_rows),
+                            _rows_of(sheet.shaded, name, begin, part.num_rows))
                      for i, name in enumerate(part.column_names)]
             rows = pc.binary_join_element_wise('<row r="', row_no, '">', *cells, "</row>", "",
                                                null_handling="skip")  # an empty cell (null) is left out
             if pending is not None:
                 pending.result()
-            pending = deflate.submit(out.write, _data_bytes(pc.cast(rows, pa.binary())))
+            pending = deflate.submit(out.write, data_bytes(pc.cast(rows, pa.binary())))
         if pending is not None:
             pending.result()
-    out.write(b"</sheetData>" + (f'<autoFilter ref="A1:{last_ref}"/>'.encode() if styled else b"") + b"</worksheet>")
+    out.write(b"</sheetData>" + (f'<autoFilter ref="A1:{last_ref}"/>'.encode() if styled else b"")
+              + _drop_downs(sheet, letters).encode() + b"</worksheet>")
 
 
-def _cells(column: pa.ChunkedArray, letter: str, row_no: pa.Array, as_number: np.ndarray | None) -> pa.Array:
-    """The <c> elements of one column (null for an empty cell)."""
+def _rows_of(masks: Mapping[str, np.ndarray], name: str, begin: int, size: int) -> np.ndarray | None:
+    """The part of a column's mask for rows ``begin`` .. ``begin + size`` (None without a mask)."""
+    return np.asarray(masks[name][begin: begin + size], bool) if name in masks else None
+
+
+def _cells(column: pa.ChunkedArray, letter: str, row_no: pa.Array, as_number: np.ndarray | None,
+           shaded: np.ndarray | None) -> pa.Array:
+    """The <c> elements of one column (null for an empty cell), the ``shaded`` ones (empty or not) shaded."""
     column = column.combine_chunks()
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
+    cells = _column_cells(column, letter, row_no, as_number, shaded=False)
+    if shaded is not None and shaded.any():
+        picked = pa.array(shaded)
+        row_no = row_no.filter(picked)
+        restyled = _column_cells(column.filter(picked), letter, row_no,
+                                 None if as_number is None else as_number[shaded], shaded=True)
+        blank = pc.binary_join_element_wise(f'<c r="{letter}', row_no, f'"{_STYLE["shaded"]}/>', "")
+        cells = pc.replace_with_mask(cells, picked, pc.coalesce(restyled, blank))
+    return cells
+
+
+def _column_cells(column: pa.Array, letter: str, row_no: pa.Array, as_number: np.ndarray | None,
+                  shaded: bool) -> pa.Array:
+    """The <c> elements of a plain (not dictionary) column, all plain or all shaded."""
+    style = _STYLE["shaded"] if shaded else ""
     kind = column.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         if pa.types.is_floating(kind):
             column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, kind))
-        return _numbers(letter, row_no, pc.cast(column, pa.string()))
+        return _numbers(letter, row_no, pc.cast(column, pa.string()), style)
     if pa.types.is_boolean(kind):
-        return pc.binary_join_element_wise(f'<c r="{letter}', row_no, '" t="b"><v>', pc.if_else(column, "1", "0"),
-                                           "</v></c>", "")
+        return pc.binary_join_element_wise(f'<c r="{letter}', row_no, f'"{style} t="b"><v>',
+                                           pc.if_else(column, "1", "0"), "</v></c>", "")
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-        return _date_cells(column, letter, row_no)
+        return _date_cells(column, letter, row_no, shaded)
     text, specials = _text(column)
-    cells = _text_cells(letter, row_no, text, specials)
+    cells = _text_cells(letter, row_no, text, specials, style)
     if as_number is not None:
-        cells = pc.if_else(pa.array(np.asarray(as_number, bool)), _numbers(letter, row_no, text), cells)
+        cells = pc.if_else(pa.array(as_number), _numbers(letter, row_no, text, style), cells)
     return cells
 
 
-def _numbers(letter: str, row_no: pa.Array, values: pa.Array) -> pa.Array:
+def _numbers(letter: str, row_no: pa.Array, values: pa.Array, style: str) -> pa.Array:
     """Number cells of numbers written as text."""
-    return pc.binary_join_element_wise(f'<c r="{letter}', row_no, '"><v>', values, "</v></c>", "")
+    return pc.binary_join_element_wise(f'<c r="{letter}', row_no, f'"{style}><v>', values, "</v></c>", "")
 
 
-def _text_cells(letter: str, row_no: pa.Array, text: pa.Array, specials: set[str]) -> pa.Array:
+def _text_cells(letter: str, row_no: pa.Array, text: pa.Array, specials: set[str], style: str) -> pa.Array:
     """Inline-string cells; ``specials``: which of & < > and CR the text holds."""
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):  # CR: a parser reads LF
         if char in specials:
             text = pc.replace_substring(text, char, entity)
-    return pc.binary_join_element_wise(f'<c r="{letter}', row_no, '" t="inlineStr"><is><t xml:space="preserve">',
+    return pc.binary_join_element_wise(f'<c r="{letter}', row_no, f'"{style} t="inlineStr"><is><t xml:space="preserve">',
                                        text, "</t></is></c>", "")
 
 
-def _date_cells(column: pa.Array, letter: str, row_no: pa.Array) -> pa.Array:
-    """Date-time number cells (style 1); ISO text where Excel has no date."""
+def _date_cells(column: pa.Array, letter: str, row_no: pa.Array, shaded: bool) -> pa.Array:
+    """Date-time number cells (date style); ISO text where Excel has no date."""
     if pa.types.is_date(column.type):
         column = pc.cast(column, pa.timestamp("s"))
     per_second = _UNITS_PER_SECOND[column.type.unit]
@@ -287,12 +346,14 @@ def _date_cells(column: pa.Array, letter: str, row_no: pa.Array) -> pa.Array:
     if rest.any():
         serial += rest / (86400.0 * per_second)
     values = pa.array(serial, mask=pc.is_null(column).to_numpy(zero_copy_only=False) if column.null_count else None)
-    cells = pc.binary_join_element_wise(f'<c r="{letter}', row_no, '" s="1"><v>', pc.cast(values, pa.string()),
+    style = _STYLE["shaded date" if shaded else "date"]
+    cells = pc.binary_join_element_wise(f'<c r="{letter}', row_no, f'"{style}><v>', pc.cast(values, pa.string()),
                                         "</v></c>", "")
     outside = (serial < _SERIALS[0]) | (serial >= _SERIALS[1])
     if outside.any():
         iso = pc.strftime(pc.cast(column, pa.timestamp("s"), safe=False), "%Y-%m-%d %H:%M:%S")
-        cells = pc.if_else(pa.array(outside), _text_cells(letter, row_no, iso, set()), cells)
+        cells = pc.if_else(pa.array(outside),
+                           _text_cells(letter, row_no, iso, set(), _STYLE["shaded"] if shaded else ""), cells)
     return cells
 
 
@@ -306,7 +367,7 @@ def _text(column: pa.Array) -> tuple[pa.Array, set[str]]:
     lengths = np.diff(_offsets(column))
     if ((lengths == 0) & column.is_valid().to_numpy(zero_copy_only=False)).any():
         column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
-    data = np.frombuffer(_data_bytes(column), dtype=np.uint8)
+    data = np.frombuffer(data_bytes(column), dtype=np.uint8)
     found = set(np.unique(data[_SPECIAL[data]]).tolist())
     if found - {ord("&"), ord("<"), ord(">"), ord("\r")}:  # control characters, or maybe U+FFFE / U+FFFF
         column = pc.replace_substring_regex(column, _ILLEGAL_XML, "\ufffd")
@@ -342,13 +403,38 @@ def _offsets(column: pa.Array) -> np.ndarray:
     return np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset: column.offset + len(column) + 1]
 
 
-def _data_bytes(column: pa.Array) -> pa.Buffer | bytes:
-    """The concatenated values of a string or binary array (a zero-copy buffer)."""
+def data_bytes(column: pa.Array | pa.ChunkedArray) -> pa.Buffer | bytes:
+    """The concatenated values of a string or binary array (a zero-copy buffer; chunks are combined first)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
     data = column.buffers()[2]
     if len(column) == 0 or data is None:
         return b""
     offsets = _offsets(column)
     return data[int(offsets[0]): int(offsets[-1])]
+
+
+def _frozen_pane(columns: int) -> str:
+    """A pane that keeps the header row and the ``columns`` leading columns in view."""
+    corner = f"{_column_letter(columns)}2"
+    split, pane = (f'xSplit="{columns}" ', "bottomRight") if columns else ("", "bottomLeft")
+    return (f'<pane {split}ySplit="1" topLeftCell="{corner}" activePane="{pane}" state="frozen"/>'
+            f'<selection pane="{pane}" activeCell="{corner}" sqref="{corner}"/>')
+
+
+def _drop_downs(sheet: Sheet, letters: Sequence[str]) -> str:
+    """The data validations of the sheet's drop-downs (on its data rows; none without rows)."""
+    rows = sheet.table.num_rows
+    if not rows or not sheet.drop_downs:
+        return ""
+    rules = []
+    for name, drop_down in sheet.drop_downs.items():
+        letter = letters[sheet.table.column_names.index(name)]
+        prompt = f' showInputMessage="1" prompt="{_xml_attr(drop_down.prompt)}"' if drop_down.prompt else ""
+        listed = '"' + ",".join(drop_down.values) + '"'
+        rules.append(f'<dataValidation type="list" allowBlank="1"{prompt} sqref="{letter}2:{letter}{rows + 1}">'
+                     f"<formula1>{_xml_text(listed)}</formula1></dataValidation>")
+    return f'<dataValidations count="{len(rules)}">{"".join(rules)}</dataValidations>'
 
 
 def _column_letter(index: int) -> str:
