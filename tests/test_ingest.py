@@ -348,24 +348,52 @@ def test_demo_quarantine_is_the_declared_export_faults(demo_profile, demo_dir):
     assert loaded["receipt_lines"] == len(result.tables["receipt_lines"]) and loaded["customers"] == len(result.tables["customers"])
 
 
-def test_summaries_per_source():
+@pytest.mark.parametrize("encoded", [False, True], ids=["plain text", "dictionary text as ingest keeps it"])
+def test_summaries_per_source(encoded):
     text = pd.StringDtype("pyarrow")
     receipts = pd.DataFrame({
         "source": pd.Series(["1c", "1c", "1c", "app", None], dtype=text),
         "source_customer_id": pd.Series(["1", None, "9", "1", "1"], dtype=text),
         "datetime": pd.to_datetime(["2024-01-05", "2024-01-31", "2024-02-10", "2024-02-01", "2024-02-01"]),
         "amount": [100.0, 50.0, -20.0, 10.0, 1.0], "is_return": [False, False, True, False, False],
+        "store": pd.Series(["Тверская", "Тверская", None, "A7", "A7"], dtype=text),
+        "store_key": pd.Series([None, None, None, "s1", None], dtype=text),
     })
-    customers = pd.DataFrame({"source": pd.Series(["1c", "app"], dtype=text), "source_id": pd.Series(["1", "2"], dtype=text)})
+    customers = pd.DataFrame({"source": pd.Series(["1c", "app"], dtype=text), "source_id": pd.Series(["1", "2"], dtype=text),
+                              "registration_date": pd.to_datetime(["2023-05-01", None])})
+
+    def arrow(frame: pd.DataFrame) -> pa.Table:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if not encoded:
+            return table
+        return pa.table({c: pc.dictionary_encode(table[c]) if pa.types.is_large_string(table[c].type) else table[c]
+                         for c in table.column_names})
+
+    receipts, customers = arrow(receipts), arrow(customers)
     orphans = summary.anonymous_and_orphans(receipts, customers)
     assert orphans.to_dict("list") == {"source": ["1c", "app"], "receipts": [3, 1], "anonymous": [1, 0], "orphans": [1, 1]}
     assert orphans["source"].dtype == text
     returns = summary.returns(receipts).set_index("source")
     assert returns.loc["1c", "returns"] == 1 and returns.loc["1c", "revenue_returned_share"] == pytest.approx(20 / 150)
+    assert returns.loc["app", "return_share"] == 0 and returns.loc["app", "revenue_returned_share"] == 0
     monthly = summary.monthly(receipts)
     assert monthly[["month", "source", "receipts", "revenue", "complete"]].values.tolist() == [
         [pd.Timestamp("2024-01-01"), "1c", 2, 150.0, False], [pd.Timestamp("2024-02-01"), "1c", 0, -20.0, False],
         [pd.Timestamp("2024-02-01"), "app", 1, 10.0, False]]
+    coverage = summary.coverage({"receipts": receipts, "customers": customers})
+    assert coverage.values.tolist() == [
+        ["receipts", "1c", 3, pd.Timestamp("2024-01-05"), pd.Timestamp("2024-02-10")],
+        ["receipts", "app", 1, pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-01")],
+        ["customers", "1c", 1, pd.Timestamp("2023-05-01"), pd.Timestamp("2023-05-01")],
+        ["customers", "app", 1, pd.NaT, pd.NaT]]
+    assert summary.unmapped_stores(receipts).values.tolist() == [["1c", "Тверская", 2]]
+
+
+def test_monthly_marks_the_months_the_history_covers_whole():
+    days = pd.to_datetime(["2024-01-01 10:00", "2024-02-15 00:00", "2024-03-31 23:00"])
+    receipts = pa.table({"source": ["1c"] * 3, "datetime": days, "is_return": [False] * 3, "amount": [1.0, 2.0, 3.0]})
+    assert summary.monthly(receipts)["complete"].tolist() == [True, True, True]
+    assert summary.monthly(receipts.slice(0, 2))["complete"].tolist() == [True, False]
 
 
 def test_parquet_source_reads_ids_as_text_and_keeps_timestamps(root):
@@ -389,3 +417,19 @@ def test_tables_without_a_source_keep_their_types(root):
         lines, receipts = tables["receipt_lines"], tables["receipts"]
         assert lines.empty and lines["is_return"].dtype == "boolean" and lines["datetime"].dtype == "datetime64[ns]"
         assert receipts.empty and receipts["items"].dtype == "Int64" and receipts["store_key"].dtype == pd.StringDtype("pyarrow")
+
+
+def test_reading_in_another_process_gives_the_same_raw_file_and_errors(root):
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "phone", "when"])
+    wb.active.append([1, 79161234567, dt.datetime(2023, 1, 5, 10, 0)])
+    wb.active.append([None, None, None])
+    wb.active.append(["x2", "NA", None])
+    wb.save(root / "in" / "p.xlsx")
+    source, needed = {"format": "xlsx", "sheet": ""}, ["id", "phone", "when"]
+    here = readers.read_file(root / "in" / "p.xlsx", "p", source, needed)
+    there = readers.read_in_process(root / "in" / "p.xlsx", "p", source, needed)
+    assert there.table.equals(here.table) and there.lines.tolist() == here.lines.tolist() == [2, 4]
+    assert there.path == here.path and there.malformed == here.malformed == []
+    with pytest.raises(IngestError, match=r"no column\(s\) 'born'"):
+        readers.read_in_process(root / "in" / "p.xlsx", "p", source, [*needed, "born"])

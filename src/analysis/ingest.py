@@ -1,7 +1,9 @@
 """Ingest: every source file into the canonical tables; each input row is loaded or quarantined with a reason.
 
-Files are read one at a time into Arrow with text dictionary-encoded: each distinct value is cleaned, mapped and
-typed once and spread over its rows, and a file's raw text is released once its rows are typed. The canonical tables
+Files are read into Arrow with text dictionary-encoded in the background (the largest first; see `_read_ahead`)
+while the main thread types each source as soon as it is read: each distinct
+value is cleaned, mapped and typed once and spread over its rows, and a file's raw text is released once its rows are
+typed. The canonical tables
 stay in Arrow; `IngestResult.tables` gives each as a pandas DataFrame when asked for, and `write` streams them to
 Parquet a row group at a time.
 """
@@ -11,7 +13,7 @@ import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import pyarrow.parquet as pq
 from analysis import keys
 from analysis import params as params_mod
 from analysis import receipts as receipts_mod
-from analysis.readers import TEXT, IngestError, RawFile, read_file
+from analysis.readers import TEXT, IngestError, RawFile, read_file, read_in_process
 from analysis.schema import ENUMS, TABLES, Field
 from analysis.typing_rules import TypedTable, apply_value_map, clean_text, constant, convert, dictionary_codes, spread, stacked
 
@@ -43,6 +45,7 @@ _DATED_FIELDS = {"receipts": "datetime", "receipt_lines": "datetime", "campaign_
 _UNIQUE_KEYS = {"customers": ["source_id"], "receipts": ["receipt_id"], "campaign_contacts": ["campaign_id", "source", "source_customer_id"]}
 _PRIVATE = ["_source_name", "_file", "_row"]
 _ROW_GROUP = 1 << 20  # rows per Parquet row group, as pandas' to_parquet writes them
+XLSX_PROCESS_BYTES = 16 << 20  # an XLSX file this large (≈ 100 000 rows) is read in a process of its own
 
 
 class Tables(Mapping[str, pd.DataFrame]):
@@ -72,6 +75,11 @@ class IngestResult:
     quarantine: pd.DataFrame
     blanked: pd.DataFrame
     accounting: pd.DataFrame
+
+    @property
+    def arrow(self) -> dict[str, pa.Table]:
+        """The canonical tables in Arrow (text dictionary-encoded), for summaries that need no pandas copy."""
+        return {name: typed.table for name, typed in self.tables.typed.items()}
 
     def write(self, folder: Path) -> None:
         """Typed Parquet files, one per table, for the next stages; the largest table in a thread of its own
@@ -137,8 +145,13 @@ def _ingest(params: Mapping[str, Any], root: Path | None) -> IngestResult:
     cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1 + cfg["future_tolerance_days"])
     loaded: dict[str, list[_Loaded]] = {t: [] for t in TABLES}
     aliases: list[pd.DataFrame] = []
-    for name, source in params["sources"].items():
-        part, alias = _load_source(name, source, cutoff, cfg["keep_anonymous"], root)
+    sources: dict[str, Mapping[str, Any]] = params["sources"]
+    fields = {name: _check_mapping(name, source) for name, source in sources.items()}
+    with _read_ahead(sources, root) as reads:
+        done = {name: _load_source(name, sources[name], fields[name], reads[name], cutoff, cfg["keep_anonymous"])
+                for name in _first_ready(reads)}
+    for name, source in sources.items():  # tables gather their sources in params order
+        part, alias = done.pop(name)
         loaded[source["table"]].append(part)
         if alias is not None:
             aliases.append(alias)
@@ -214,25 +227,70 @@ def _check_mapping(name: str, source: Mapping[str, Any]) -> dict[str, Field]:
     return {k: fields[k] for k in mapping if k in fields}
 
 
+def _alias_columns(source: Mapping[str, Any]) -> dict[str, str]:
+    """system → column of the store directory holding that system's name or code of each store."""
+    return source["aliases"] if source["table"] == "stores" else {}
+
+
+@contextlib.contextmanager
+def _read_ahead(sources: Mapping[str, Mapping[str, Any]], root: Path | None) -> Iterator[dict[str, list[Future[RawFile]]]]:
+    """Every file of every source read in the background, the largest file first (its parse overlaps the rest),
+    then in params order, in three threads: Arrow parses CSV and Parquet without the GIL, and a large XLSX workbook
+    is read by a process of its own (`read_in_process`) while its thread waits. Per source, the files' futures in order; pending reads are
+    cancelled when the block ends early (an error)."""
+    files = [(name, path) for name, source in sources.items() for path in params_mod.source_files(source, root)]
+    sizes = [path.stat().st_size if path.is_file() else 0 for _, path in files]
+    order = sorted(range(len(files)), key=lambda i: (sizes[i] < max(sizes, default=0), i))
+    own_process = {i for i in order if sources[files[i][0]]["format"] == "xlsx" and sizes[i] >= XLSX_PROCESS_BYTES}
+    reads: dict[str, list[Future[RawFile]]] = {name: [] for name in sources}
+    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="ingest-read")
+    try:
+        futures = {}
+        for i in order:
+            name, path = files[i]
+            reader = read_in_process if i in own_process else read_file
+            futures[i] = pool.submit(reader, path, name, dict(sources[name]), _needed(sources[name]))
+        for i, (name, _) in enumerate(files):
+            reads[name].append(futures.pop(i))
+        yield reads
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _first_ready(reads: Mapping[str, list[Future[RawFile]]]) -> Iterator[str]:
+    """The sources, each as soon as its first file is read, so typing overlaps the reading of the others."""
+    waiting = {name: futures[0] for name, futures in reads.items() if futures}
+    yield from (name for name in reads if name not in waiting)  # no file matched the path
+    while waiting:
+        wait(waiting.values(), return_when=FIRST_COMPLETED)
+        name = next(name for name, future in waiting.items() if future.done())
+        del waiting[name]  # the raw table is freed once its source is typed
+        yield name
+
+
+def _needed(source: Mapping[str, Any]) -> list[str]:
+    """The file columns a source maps (canonical fields and store aliases)."""
+    return list(dict.fromkeys([*source["columns"].values(), *_alias_columns(source).values()]))
+
+
 def _load_source(
-    name: str, source: Mapping[str, Any], cutoff: pd.Timestamp, keep_anonymous: bool, root: Path | None
+    name: str, source: Mapping[str, Any], fields: dict[str, Field], reads: list[Future[RawFile]], cutoff: pd.Timestamp,
+    keep_anonymous: bool,
 ) -> tuple[_Loaded, pd.DataFrame | None]:
-    fields = _check_mapping(name, source)
     mapping: dict[str, str] = source["columns"]
-    alias_cols: dict[str, str] = source["aliases"] if source["table"] == "stores" else {}
-    needed = list(dict.fromkeys([*mapping.values(), *alias_cols.values()]))
+    alias_cols = _alias_columns(source)
     out = _Loaded(TypedTable.empty({}), [], [], [], [], [])
     frames: list[TypedTable] = []
     alias_frames: list[pd.DataFrame] = []
     seen: list[TypedTable] = []
-    for path in params_mod.source_files(source, root):
-        raw = read_file(path, name, dict(source), needed)
+    while reads:
+        raw = reads.pop(0).result()  # the future is dropped: the raw table is freed with `raw` below
         typed = _typed(raw, name, source, fields, cutoff, keep_anonymous)
         _mark_duplicates(typed, source["table"], seen)
         out.quarantine.append(_quarantine_rows(raw, name, typed, mapping))
         out.blanked.append(typed.blanked)
         out.accounting.append(
-            {"source_name": name, "system": source["system"], "table": source["table"], "file": str(path),
+            {"source_name": name, "system": source["system"], "table": source["table"], "file": str(raw.path),
              "rows_read": raw.table.num_rows + len(raw.malformed), "values_blanked": len(typed.blanked)}
         )
         keep = typed.reason == 0

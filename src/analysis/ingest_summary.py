@@ -1,6 +1,7 @@
 """Figures for the ingest report: row accounting, coverage, monthly sales, returns, quarantine with masked examples."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -9,6 +10,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import labels, privacy
+from analysis.typing_rules import dictionary_codes
+
+TEXT = pd.StringDtype("pyarrow")
+_SUM_EMPTY_IS_ZERO = pc.ScalarAggregateOptions(min_count=0)  # pandas sums a group of missing values to 0
 
 
 def accounting(acc: pd.DataFrame) -> pd.DataFrame:
@@ -22,87 +27,99 @@ def accounting(acc: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def coverage(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def coverage(tables: Mapping[str, pa.Table]) -> pd.DataFrame:
     """First and last date and row count per dated table and source."""
     dated = {"receipts": "datetime", "customers": "registration_date", "campaign_contacts": "sent_at"}
     rows = []
     for table, col in dated.items():
         frame = tables.get(table)
-        if frame is None or frame.empty:
+        if frame is None or frame.num_rows == 0 or col not in frame.column_names:
             continue
-        source = _categories(frame["source"])
-        g = frame[col].groupby(source, observed=True)
-        part = pd.DataFrame({"rows": g.size(), "first": g.min(), "last": g.max()})
-        rows.append(_text_source(part.reset_index(), frame["source"]).assign(table=table))
+        part = _grouped(frame.select(["source", col]), ["source"], [([], "count_all"), (col, "min"), (col, "max")])
+        rows.append(part.set_axis(["source", "rows", "first", "last"], axis=1).assign(table=table))
     if not rows:
         return pd.DataFrame(columns=["table", "source", "rows", "first", "last"])
     return pd.concat(rows, ignore_index=True)[["table", "source", "rows", "first", "last"]]
 
 
-def _categories(source: pd.Series) -> pd.Series:
-    """The source column as categories: grouping millions of rows by it then skips hashing each row's text."""
-    return source.astype("category")
-
-
-def _text_source(frame: pd.DataFrame, source: pd.Series) -> pd.DataFrame:
-    """The grouped `source` column back in the dtype of the table's."""
-    return frame.assign(source=frame["source"].astype(source.dtype))
-
-
-def monthly(receipts: pd.DataFrame) -> pd.DataFrame:
+def monthly(receipts: pa.Table) -> pd.DataFrame:
     """Receipts (sales only) and net revenue per month and source; `complete` is False for a month the data
     covers only in part (the history starts after its first day or ends before its last)."""
-    month = pd.Series(receipts["datetime"].to_numpy().astype("datetime64[M]"), index=receipts.index, name="month")
-    source = _categories(receipts["source"])
-    g = pd.DataFrame({"sale": ~receipts["is_return"], "amount": receipts["amount"]}).groupby([month, source], observed=True)
-    out = _text_source(pd.DataFrame({"receipts": g["sale"].sum(), "revenue": g["amount"].sum()}).reset_index(), receipts["source"])
-    out["month"] = out["month"].dt.to_period("M")
-    first, last = receipts["datetime"].min(), receipts["datetime"].max()
-    starts, ends = out["month"].dt.start_time, out["month"].dt.end_time
-    out["complete"] = (starts >= first.normalize()) & (ends.dt.normalize() <= last.normalize())
-    out["month"] = starts
+    when = receipts["datetime"]
+    parts = pa.table({"month": pc.floor_temporal(when, unit="month"), "source": receipts["source"],
+                      "sale": pc.invert(receipts["is_return"]), "amount": receipts["amount"]})
+    out = _grouped(parts, ["month", "source"], [("sale", "sum"), ("amount", "sum", _SUM_EMPTY_IS_ZERO)])
+    out = out.set_axis(["month", "source", "receipts", "revenue"], axis=1).astype({"receipts": "int64"})
+    span = pc.min_max(when)
+    first, last = (pd.Timestamp(span[k].as_py()).normalize() for k in ("min", "max"))
+    out["complete"] = (out["month"] >= first) & (out["month"] + pd.offsets.MonthEnd(0) <= last)
     return out
 
 
-def returns(receipts: pd.DataFrame) -> pd.DataFrame:
+def returns(receipts: pa.Table) -> pd.DataFrame:
     """Share of receipts that are returns and share of sales revenue returned, per source."""
-    source = _categories(receipts["source"])
-    g = receipts["is_return"].groupby(source, observed=True)
-    sales = receipts["amount"].where(~receipts["is_return"], 0).groupby(source, observed=True).sum()
-    back = (-receipts["amount"].where(receipts["is_return"], 0)).groupby(source, observed=True).sum()
-    out = pd.DataFrame({
-        "receipts": g.size(), "returns": g.sum(), "return_share": g.mean(), "revenue_returned_share": back / sales,
-    }).reset_index()
-    return _text_source(out, receipts["source"])
+    back, amount = receipts["is_return"], receipts["amount"]
+    parts = pa.table({"source": receipts["source"], "is_return": back, "sales": pc.if_else(back, 0.0, amount),
+                      "back": pc.if_else(back, pc.negate(amount), 0.0)})
+    g = _grouped(parts, ["source"], [([], "count_all"), ("is_return", "sum"), ("is_return", "mean"),
+                                     ("sales", "sum", _SUM_EMPTY_IS_ZERO), ("back", "sum", _SUM_EMPTY_IS_ZERO)])
+    return pd.DataFrame({
+        "source": g["source"], "receipts": g["count_all"], "returns": g["is_return_sum"].astype("int64"),
+        "return_share": g["is_return_mean"], "revenue_returned_share": g["back_sum"] / g["sales_sum"],
+    })
 
 
-def anonymous_and_orphans(receipts: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+def anonymous_and_orphans(receipts: pa.Table, customers: pa.Table) -> pd.DataFrame:
     """Per source: receipts without a customer id, and receipts whose customer id is not in that system's customers."""
-    anonymous = receipts["source_customer_id"].isna()
-    source = _categories(receipts["source"])
-    codes = source.cat.codes.to_numpy()
-    known = np.zeros(len(receipts), dtype=bool)
-    for code, system in enumerate(source.cat.categories):  # membership within each system, without pairing texts
-        rows = np.flatnonzero(codes == code)
-        ids = customers.loc[(customers["source"] == system).fillna(False).to_numpy(dtype=bool), "source_id"]
-        found = pc.is_in(_arrow(receipts["source_customer_id"].take(rows)), value_set=_arrow(ids))  # Series.isin converts per value
-        known[rows] = found.to_numpy(zero_copy_only=False)
-    orphan = ~anonymous & ~known
-    g = pd.DataFrame({"anonymous": anonymous, "orphan": orphan}).groupby(source, observed=True)
-    out = pd.DataFrame({"receipts": g.size(), "anonymous": g["anonymous"].sum(), "orphans": g["orphan"].sum()}).reset_index()
-    return _text_source(out, receipts["source"])
+    codes, ids = dictionary_codes(_encoded(receipts["source_customer_id"]))  # each distinct id checked once per system
+    systems, system_dictionary = dictionary_codes(_encoded(receipts["source"]))
+    known = np.zeros(receipts.num_rows, dtype=bool)
+    for code, system in enumerate(system_dictionary.to_pylist()):  # membership within each system, without pairing texts
+        rows = systems == code
+        own = customers.filter(pc.fill_null(pc.equal(customers["source"].cast(pa.large_string()), system), False))
+        found = pc.is_in(ids, value_set=own["source_id"].cast(pa.large_string())).to_numpy(zero_copy_only=False)
+        known[rows] = found[codes[rows]] & (codes[rows] >= 0)
+    anonymous = pc.is_null(receipts["source_customer_id"])
+    orphan = pc.and_(pc.invert(anonymous), pa.array(~known))
+    g = _grouped(pa.table({"source": receipts["source"], "anonymous": anonymous, "orphan": orphan}), ["source"],
+                 [([], "count_all"), ("anonymous", "sum"), ("orphan", "sum")])
+    return pd.DataFrame({"source": g["source"], "receipts": g["count_all"], "anonymous": g["anonymous_sum"].astype("int64"),
+                         "orphans": g["orphan_sum"].astype("int64")})
 
 
-def _arrow(column: pd.Series) -> pa.Array:
-    """A text column as one Arrow array."""
-    values = pa.array(column.array, type=pa.large_string(), from_pandas=True)
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
-def unmapped_stores(receipts: pd.DataFrame) -> pd.DataFrame:
+def unmapped_stores(receipts: pa.Table) -> pd.DataFrame:
     """Store names or codes that the store directory does not know, with their receipt counts."""
-    miss = receipts[receipts["store_key"].isna() & receipts["store"].notna()]
-    return miss.groupby(["source", "store"], observed=True).size().rename("receipts").reset_index()
+    if "store" not in receipts.column_names:
+        return pd.DataFrame({"source": pd.Series(dtype=TEXT), "store": pd.Series(dtype=TEXT), "receipts": pd.Series(dtype="int64")})
+    missing = pc.and_(pc.is_null(receipts["store_key"]), pc.is_valid(receipts["store"]))
+    found = receipts.select(["source", "store"]).filter(missing)
+    return _grouped(found, ["source", "store"], [([], "count_all")]).rename(columns={"count_all": "receipts"})
+
+
+def _grouped(table: pa.Table, keys: list[str], aggregations: list[tuple]) -> pd.DataFrame:
+    """Arrow's group_by of `table` on `keys` (rows missing a key left out, as pandas does) as pandas, keys first and
+    sorted, text as Arrow-backed strings; aggregate columns named `<column>_<function>`. Text keys are grouped on
+    the codes of their distinct values (no text hashed per row)."""
+    dictionaries: dict[str, pa.Array] = {}
+    for key in keys:
+        if _is_text(table[key].type):
+            codes, dictionaries[key] = dictionary_codes(_encoded(table[key]))
+            table = table.set_column(table.column_names.index(key), key, pa.array(codes, mask=codes < 0))
+    present = functools.reduce(pc.and_, [pc.is_valid(table[k]) for k in keys])
+    grouped = table.filter(present).group_by(keys).aggregate(aggregations)
+    frame = grouped.select([*keys, *(c for c in grouped.column_names if c not in keys)]).to_pandas()
+    for key, dictionary in dictionaries.items():
+        frame[key] = pd.array(dictionary.take(pa.array(frame[key].to_numpy())).to_pylist(), dtype=TEXT)
+    return frame.sort_values(keys, ignore_index=True)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_dictionary(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column dictionary-encoded (as the canonical tables hold it)."""
+    return column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
 
 
 def quarantine(q: pd.DataFrame, examples: int, language: str) -> pd.DataFrame:

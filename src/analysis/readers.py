@@ -4,6 +4,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -24,6 +28,9 @@ CSV_BLOCK_BYTES = 1 << 22  # CSV read in 4 MB blocks: their dictionaries stay in
 _NA_STRINGS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
                            "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
 _NA_TEXT = pa.array(sorted(_NA_STRINGS), type=pa.string())
+
+
+_LINES = "__line__"  # the line numbers' column in the IPC file of `read_in_process`
 
 
 class IngestError(ValueError):
@@ -53,6 +60,41 @@ def read_file(path: Path, source_name: str, source: dict, needed: list[str]) -> 
     if fmt == "xlsx":
         return _read_xlsx(path, source_name, source, needed)
     return _read_parquet(path, source_name, needed)
+
+
+def read_in_process(path: Path, source_name: str, source: dict, needed: list[str]) -> RawFile:
+    """`read_file` run by another Python process (`python -m analysis.readers`), the table handed back in an Arrow
+    IPC file: reading an XLSX workbook makes a Python object of every cell, which holds the GIL for seconds per
+    100 000 rows and would stall the other files' reading and typing. Errors are the same IngestError."""
+    with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
+        out, error = Path(tmp) / "raw.arrow", Path(tmp) / "error.txt"
+        job = {"path": str(path), "source_name": source_name, "source": source, "needed": needed, "out": str(out),
+               "error": str(error)}
+        done = subprocess.run([sys.executable, "-m", "analysis.readers"], input=json.dumps(job, default=str),
+                              capture_output=True, text=True, check=False)
+        if error.is_file():
+            raise IngestError(error.read_text(encoding="utf-8"))
+        if done.returncode:
+            raise RuntimeError(f"reading {path} in a separate process failed:\n{done.stderr}")
+        with pa.OSFile(str(out)) as handle:
+            table = pa.ipc.open_file(handle).read_all()
+    meta = json.loads(table.schema.metadata[b"raw_file"])
+    lines = table[_LINES].to_numpy()
+    return RawFile(path, table.drop_columns([_LINES]).replace_schema_metadata(), lines, [tuple(m) for m in meta["malformed"]])
+
+
+def _main() -> None:
+    """`read_in_process`'s other side: a job (JSON) on stdin, the RawFile written as an Arrow IPC file."""
+    job = json.loads(sys.stdin.read())
+    try:
+        raw = read_file(Path(job["path"]), job["source_name"], job["source"], job["needed"])
+    except IngestError as exc:
+        Path(job["error"]).write_text(str(exc), encoding="utf-8")
+        return
+    table = raw.table.append_column(_LINES, pa.array(raw.lines, type=pa.int64()))
+    table = table.replace_schema_metadata({"raw_file": json.dumps({"malformed": raw.malformed})})
+    with pa.OSFile(job["out"], "wb") as handle, pa.ipc.new_file(handle, table.schema) as writer:
+        writer.write_table(table)
 
 
 def _missing_columns_error(path: Path, source_name: str, missing: list[str], found: list[str], hint: str = "") -> IngestError:
@@ -282,3 +324,7 @@ def _read_parquet(path: Path, source_name: str, needed: list[str]) -> RawFile:
         for c in needed
     }
     return RawFile(path, pa.table(columns), np.arange(1, 1 + table.num_rows))
+
+
+if __name__ == "__main__":
+    _main()

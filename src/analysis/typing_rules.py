@@ -245,18 +245,12 @@ def _series(col: pa.ChunkedArray, dtype: str) -> pd.Series:
 
 
 def dictionary_codes(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """(the index of each row's value among the distinct values, -1 when missing; the distinct values)."""
-    chunks = [_canonical(c) for c in col.chunks] or [pa.array([], type=col.type)]
-    if len(chunks) > 1:
-        chunks = pa.chunked_array(chunks).unify_dictionaries().chunks
-    codes = [pc.fill_null(c.indices, -1).to_numpy().astype(np.int64) for c in chunks]
-    return np.concatenate(codes), chunks[0].dictionary
-
-
-def _canonical(chunk: pa.DictionaryArray) -> pa.DictionaryArray:
-    """The same values with each distinct value once in the dictionary and missing values as missing indices."""
-    encoded = pc.dictionary_encode(chunk.dictionary)
-    return pa.DictionaryArray.from_arrays(pc.take(encoded.indices, chunk.indices), encoded.dictionary)
+    """(the index of each row's value among the distinct values, -1 when missing; the distinct values, in order of
+    first appearance in the chunks' dictionaries): the dictionaries are hashed once, stacked, and the rows only
+    looked up (numpy), not re-encoded."""
+    values, rows = stacked(col)
+    encoded = pc.dictionary_encode(values)
+    return pc.fill_null(encoded.indices, -1).to_numpy()[rows].astype(np.int64), encoded.dictionary
 
 
 def stacked(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
