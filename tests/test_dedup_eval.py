@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dedup_eval import blocking_recall, cluster_scores, pair_list_scores, pairwise_scores
+from analysis.dedup_eval import blocking_recall, cluster_scores, pair_list_scores, pairwise_scores, pattern_ceiling
 
 
 def brute_force(groups, truth) -> tuple[int, int, int]:
@@ -55,3 +55,15 @@ def test_misaligned_inputs_are_refused():
         pairwise_scores(pd.Series([1, 2], index=[0, 1]), pd.Series([1, 2], index=[1, 2]))
     with pytest.raises(ValueError, match="missing"):
         cluster_scores([1, None], [1, 2])
+
+
+def test_pattern_ceiling_decides_each_comparison_vector_by_its_majority():
+    truth = np.array(["a", "a", "b", "b", "c", "d", "e", "e"])
+    pairs = pd.DataFrame({"left": [0, 2, 4, 5, 0], "right": [1, 3, 5, 6, 4], "name": [2, 2, 2, 2, 0], "phone": [1, 1, 1, 1, 0]})
+    # vector (2, 1): a-a and b-b true, c-d and d-e false: 2 of 4 is no majority
+    ceiling = pattern_ceiling(pairs, ["name", "phone"], truth)
+    assert ceiling["predicted"] == 0 and ceiling["recall"] == 0 and ceiling["mixed_pairs"] == 4
+    pairs.loc[3, "phone"] = 0  # d-e leaves the vector: (2, 1) holds 2 true of 3
+    ceiling = pattern_ceiling(pairs, ["name", "phone"], truth)
+    assert (ceiling["true_positives"], ceiling["predicted"], ceiling["actual"]) == (2, 3, 3)  # e-e is never a candidate
+    assert ceiling["mixed_pairs"] == 3

@@ -77,3 +77,18 @@ def blocking_recall(pairs: pd.DataFrame, truth: pd.Series | np.ndarray,
     out = pd.DataFrame(rows)
     out["true_pairs"] = int(actual)
     return out
+
+
+def pattern_ceiling(pairs: pd.DataFrame, comparisons: list[str], truth: pd.Series | np.ndarray) -> dict[str, float]:
+    """The best pairwise scores any classifier of the comparison levels alone could reach on these candidate pairs:
+    each distinct vector of levels decided by the majority of its true labels (true pairs outside the candidates stay
+    missed). Pairs whose vector also belongs to pairs of the other label cannot all be told apart; `mixed_pairs`
+    counts them. The engine also weighs name frequencies, so it can pass this ceiling slightly."""
+    t = pd.factorize(np.asarray(truth, dtype=object))[0]
+    same = t[pairs["left"].to_numpy()] == t[pairs["right"].to_numpy()]
+    vector = pd.util.hash_pandas_object(pairs[comparisons].astype("int64"), index=False).to_numpy()
+    per = pd.DataFrame({"vector": vector, "match": same}).groupby("vector")["match"].agg(["sum", "count"])
+    decided = per[per["sum"] * 2 > per["count"]]
+    mixed = per[(per["sum"] > 0) & (per["sum"] < per["count"])]
+    return _scores(float(decided["sum"].sum()), float(decided["count"].sum()), _n_pairs(np.bincount(t))) | {
+        "mixed_pairs": float(mixed["count"].sum())}
