@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,20 +64,10 @@ class Stage:
             )
         return path
 
-    def read(
-        self,
-        table: str,
-        columns: Sequence[str] | None = None,
-        filters: Any = None,
-        *,
-        lean: bool = False,
-        categories: Iterable[str] = (),
-        python_text: Iterable[str] = (),
-    ) -> pd.DataFrame:
+    def read(self, table: str, columns: Sequence[str] | None = None, filters: Any = None, **options: Any) -> pd.DataFrame:
         """A table of an earlier stage (see `path`) read by `tables.read_table`: optionally only some columns and the
-        rows matching pyarrow `filters`; `lean` gives Arrow-backed text, `categories` and `python_text` as there."""
-        return tables.read_table(self.path(table), columns, filters, lean=lean, categories=categories,
-                                 python_text=python_text)
+        rows matching pyarrow `filters`; `options` are its keywords (`lean`, `categories`, `python_text`)."""
+        return tables.read_table(self.path(table), columns, filters, **options)
 
     def output_path(self, table: str) -> Path:
         """The Parquet file this stage writes a table to (`write` uses it; for tables written by other means)."""

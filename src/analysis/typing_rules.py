@@ -248,6 +248,11 @@ def dictionary_codes(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """(the index of each row's value among the distinct values, -1 when missing; the distinct values, in order of
     first appearance in the chunks' dictionaries): the dictionaries are hashed once, stacked, and the rows only
     looked up (numpy), not re-encoded."""
+    if col.num_chunks == 1:  # the dictionary as it is, no stacked copy
+        chunk = col.chunk(0)
+        encoded = pc.dictionary_encode(chunk.dictionary)
+        lookup = np.append(pc.fill_null(encoded.indices, -1).to_numpy(), -1)  # the last: missing rows
+        return lookup[pc.fill_null(chunk.indices, len(chunk.dictionary)).to_numpy()].astype(np.int64), encoded.dictionary
     values, rows = stacked(col)
     encoded = pc.dictionary_encode(values)
     return pc.fill_null(encoded.indices, -1).to_numpy()[rows].astype(np.int64), encoded.dictionary
