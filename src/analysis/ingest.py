@@ -1,11 +1,10 @@
 """Ingest: every source file into the canonical tables; each input row is loaded or quarantined with a reason.
 
 Files are read into Arrow with text dictionary-encoded in the background (the largest first; see `_read_ahead`)
-while the main thread types each source as soon as it is read: each distinct
-value is cleaned, mapped and typed once and spread over its rows, and a file's raw text is released once its rows are
-typed. The canonical tables
-stay in Arrow; `IngestResult.tables` gives each as a pandas DataFrame when asked for, and `write` streams them to
-Parquet a row group at a time.
+while the main thread types each source as soon as it is read: each distinct value is cleaned, mapped and typed once
+and spread over its rows, and a file's raw text is released once its rows are typed. The canonical tables stay in
+Arrow; `IngestResult.tables` gives each as a pandas DataFrame when asked for, and `write` streams them to Parquet a
+row group at a time.
 """
 from __future__ import annotations
 
@@ -236,8 +235,8 @@ def _alias_columns(source: Mapping[str, Any]) -> dict[str, str]:
 def _read_ahead(sources: Mapping[str, Mapping[str, Any]], root: Path | None) -> Iterator[dict[str, list[Future[RawFile]]]]:
     """Every file of every source read in the background, the largest file first (its parse overlaps the rest),
     then in params order, in three threads: Arrow parses CSV and Parquet without the GIL, and a large XLSX workbook
-    is read by a process of its own (`read_in_process`) while its thread waits. Per source, the files' futures in order; pending reads are
-    cancelled when the block ends early (an error)."""
+    is read by a process of its own (`read_in_process`) while its thread waits. Per source, the files' futures in
+    order; pending reads are cancelled when the block ends early (an error)."""
     files = [(name, path) for name, source in sources.items() for path in params_mod.source_files(source, root)]
     sizes = [path.stat().st_size if path.is_file() else 0 for _, path in files]
     order = sorted(range(len(files)), key=lambda i: (sizes[i] < max(sizes, default=0), i))
@@ -251,7 +250,7 @@ def _read_ahead(sources: Mapping[str, Mapping[str, Any]], root: Path | None) -> 
             reader = read_in_process if i in own_process else read_file
             futures[i] = pool.submit(reader, path, name, dict(sources[name]), _needed(sources[name]))
         for i, (name, _) in enumerate(files):
-            reads[name].append(futures.pop(i))
+            reads[name].append(futures.pop(i))  # only `reads` holds them: a consumed file's table can be freed
         yield reads
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
