@@ -294,6 +294,9 @@ def test_written_parquet_is_what_pandas_writes(root, tmp_path, monkeypatch):
         assert pq.ParquetFile(ours).metadata.num_row_groups == pq.ParquetFile(theirs).metadata.num_row_groups
         pd.testing.assert_frame_equal(pd.read_parquet(ours), pd.read_parquet(theirs), check_exact=True)
     assert result.tables["receipts"]["items"].dtype == "Int64"  # a receipt source's Int64 with the lines' int64
+    assert result.write_in_background(tmp_path / "later").result() is None
+    for path in sorted((tmp_path / "run").glob("*.parquet")):
+        assert pq.read_table(tmp_path / "later" / path.name).equals(pq.read_table(path), check_metadata=True), path.name
 
 
 def test_xlsx_cells_read_as_pandas_reads_them(root):

@@ -95,6 +95,15 @@ class IngestResult:
             frame.to_parquet(folder / f"{name}.parquet", index=False)
 
 
+    def write_in_background(self, folder: Path) -> Future[None]:
+        """`write` in a thread of its own, so that the report's summaries (Arrow, in memory) run meanwhile; wait
+        on the returned future before the stage ends (its `result()` raises what `write` raised)."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
+        written = pool.submit(self.write, folder)
+        pool.shutdown(wait=False)
+        return written
+
+
 def write_parquet(typed: TypedTable, path: Path) -> None:
     """The file pandas' to_parquet writes for `typed.to_pandas()` (same schema and metadata, row groups of 2²⁰
     rows), written from Arrow a row group at a time."""
