@@ -102,3 +102,17 @@ def test_review_pairs_must_name_known_records():
         review_sheet(REVIEW.assign(record_key_2=["loy:7", "zzz"]), RECORDS, FIELDS)
     with pytest.raises(ValueError, match="lacks the columns"):
         review_sheet(REVIEW, RECORDS, ["no_such_field"])
+
+
+def test_ids_a_steward_retyped_as_numbers_read_back_as_the_same_text(tmp_path):
+    records = RECORDS.assign(record_key=["1001", "7", "1002", "9"])
+    review = REVIEW.assign(record_key_1=["1001", "1002"], record_key_2=["7", "9"])
+    path = export_review(review, records, tmp_path / "review.xlsx", FIELDS)
+    book = load_workbook(path)
+    sheet = book["review"]
+    for cell in (*sheet["A"][1:], *sheet["B"][1:]):
+        cell.value = int(cell.value)  # Excel turned the id text into numbers
+    book.save(path)
+    fill(path, {2: "match", 3: "non-match"})
+    labels = read_review(path)
+    assert sorted(labels.itertuples(index=False)) == [("1001", "7", 0), ("1002", "9", 1)]

@@ -74,7 +74,7 @@ def read_review(path: str | Path, id_column: str = "record_key") -> pd.DataFrame
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"review file {path} does not exist")
-    sheet = pd.read_excel(path, sheet_name=SHEET, dtype=str, engine="openpyxl")
+    sheet = pd.read_excel(path, sheet_name=SHEET, dtype=str, engine="calamine")  # 10x faster than openpyxl
     left_id, right_id = f"{id_column}_1", f"{id_column}_2"
     absent = [c for c in (left_id, right_id, DECISION) if c not in sheet.columns]
     if absent:
