@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import labels, privacy
+from analysis.readers import TEXT
 from analysis.typing_rules import dictionary_codes
 
-TEXT = pd.StringDtype("pyarrow")
 _SUM_EMPTY_IS_ZERO = pc.ScalarAggregateOptions(min_count=0)  # pandas sums a group of missing values to 0
 
 
